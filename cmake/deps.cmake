@@ -1,0 +1,18 @@
+# Third-party dependencies, all from Debian 12 packages (scripts/setup.sh installs them).
+# Each is used only inside the module that adapts it (see docs/architecture.md).
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(SQLite3 REQUIRED)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+find_package(CURL REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+if(LOUPE_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(LOUPE_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

@@ -1,0 +1,27 @@
+# loupe_module(<name> [DEPS <targets...>] [PRIVATE_DEPS <targets...>])
+# Builds src/<name>/*.cc (minus *_test.cc) into the static library loupe_<name>, and
+# src/<name>/*_test.cc into the test binary loupe_<name>_test registered with CTest.
+function(loupe_module name)
+  cmake_parse_arguments(ARG "" "" "DEPS;PRIVATE_DEPS;TEST_DEPS" ${ARGN})
+  file(GLOB all_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  set(sources "")
+  set(tests "")
+  foreach(f ${all_sources})
+    if(f MATCHES "_test\\.cc$")
+      list(APPEND tests ${f})
+    else()
+      list(APPEND sources ${f})
+    endif()
+  endforeach()
+  add_library(loupe_${name} STATIC ${sources})
+  target_include_directories(loupe_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(loupe_${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  if(LOUPE_BUILD_TESTS AND tests)
+    add_executable(loupe_${name}_test ${tests})
+    target_link_libraries(loupe_${name}_test PRIVATE loupe_${name} ${ARG_PRIVATE_DEPS}
+                          ${ARG_TEST_DEPS} GTest::gmock GTest::gtest_main)
+    add_test(NAME ${name} COMMAND loupe_${name}_test)
+    set_tests_properties(${name} PROPERTIES ENVIRONMENT
+                         "LOUPE_SOURCE_DIR=${PROJECT_SOURCE_DIR};LOUPE_BINARY_DIR=${PROJECT_BINARY_DIR}")
+  endif()
+endfunction()

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Format check (clang-format) on every C++ file, clang-tidy on the files that do not include
+# libtorch (tidy on torch headers takes minutes per file). Exits non-zero on any finding.
+set -euo pipefail
+BUILD=${1:-build}
+cd "$(dirname "$0")/.."
+files=$(git ls-files '*.cc' '*.h')
+if [ -n "$files" ]; then
+  echo "lint: clang-format"
+  clang-format --dry-run -Werror $files
+fi
+tidy_files=$(git ls-files 'src/*.cc' | grep -v '^src/ml/' || true)
+if [ -n "$tidy_files" ] && [ -f "$BUILD/compile_commands.json" ]; then
+  echo "lint: clang-tidy ($(echo "$tidy_files" | wc -l) files)"
+  printf '%s\n' $tidy_files | xargs -P "$(nproc)" -n 4 clang-tidy -p "$BUILD" --quiet 2>/dev/null
+fi
+echo "lint: ok"
