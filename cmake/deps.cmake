@@ -16,3 +16,7 @@ endif()
 if(LOUPE_BUILD_BENCH)
   find_package(benchmark REQUIRED)
 endif()
+# ML (src/ml/ only): libtorch 1.13 CPU, OpenCV 4.6, libturbojpeg.
+find_package(Torch REQUIRED)
+find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs features2d)
+pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
