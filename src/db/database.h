@@ -57,6 +57,9 @@ class Transaction {
   virtual Result<Rows> Query(std::string_view sql, const Params& params = {}) = 0;
   // Runs a query expected to return at most one row.
   Result<std::optional<Row>> QueryOne(std::string_view sql, const Params& params = {});
+  // Registers `fn` to run after this transaction commits (never if it rolls back), on the
+  // committing thread, outside the database's locks. For waking waiters and refreshing caches.
+  virtual void OnCommit(std::function<void()> fn) = 0;
 };
 
 // A numbered schema change of one module. Versions start at 1 and increase by 1.

@@ -167,9 +167,13 @@ class SqliteTransaction final : public Transaction {
     (void)changed;
     return rows;
   }
+  void OnCommit(std::function<void()> fn) override { on_commit_.push_back(std::move(fn)); }
+
+  std::vector<std::function<void()>> TakeOnCommit() { return std::move(on_commit_); }
 
  private:
   Connection& conn_;
+  std::vector<std::function<void()>> on_commit_;
 };
 
 class SqliteDatabase final : public Database {
@@ -178,12 +182,16 @@ class SqliteDatabase final : public Database {
       : path_(std::move(path)), options_(options), writer_(std::move(writer)) {}
 
   Status Write(const TxFn& fn) override {
-    std::lock_guard lock(write_mu_);
+    std::vector<std::function<void()>> hooks;
     Status last;
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      last = RunTx(*writer_, "BEGIN IMMEDIATE", fn);
-      if (last.code() != StatusCode::kAborted || !last.message().starts_with("BEGIN")) break;
+    {
+      std::lock_guard lock(write_mu_);
+      for (int attempt = 0; attempt < 5; ++attempt) {
+        last = RunTx(*writer_, "BEGIN IMMEDIATE", fn, &hooks);
+        if (last.code() != StatusCode::kAborted || !last.message().starts_with("BEGIN")) break;
+      }
     }
+    for (auto& hook : hooks) hook();
     return last;
   }
 
@@ -199,11 +207,15 @@ class SqliteDatabase final : public Database {
     if (conn == nullptr) {
       ASSIGN_OR_RETURN(conn, Connection::Open(path_, /*readonly=*/true, options_.busy_timeout_ms));
     }
-    Status s = RunTx(*conn, "BEGIN DEFERRED", fn);
-    std::lock_guard lock(read_mu_);
-    if (static_cast<int>(readers_.size()) < options_.max_readers) {
-      readers_.push_back(std::move(conn));
+    std::vector<std::function<void()>> hooks;
+    Status s = RunTx(*conn, "BEGIN DEFERRED", fn, &hooks);
+    {
+      std::lock_guard lock(read_mu_);
+      if (static_cast<int>(readers_.size()) < options_.max_readers) {
+        readers_.push_back(std::move(conn));
+      }
     }
+    for (auto& hook : hooks) hook();
     return s;
   }
 
@@ -265,14 +277,18 @@ class SqliteDatabase final : public Database {
     return writer_->ExecScript(std::string(sql).c_str());
   }
 
-  static Status RunTx(Connection& conn, const char* begin, const TxFn& fn) {
+  static Status RunTx(Connection& conn, const char* begin, const TxFn& fn,
+                      std::vector<std::function<void()>>* hooks) {
     Status s = conn.ExecScript(begin);
     if (!s.ok()) return Status(s.code(), std::string("BEGIN: ") + s.message());
     SqliteTransaction tx(conn);
     Status result = fn(tx);
     if (result.ok()) {
       Status c = conn.ExecScript("COMMIT");
-      if (c.ok()) return c;
+      if (c.ok()) {
+        *hooks = tx.TakeOnCommit();
+        return c;
+      }
       result = c.WithContext("commit");
     }
     Status rb = conn.ExecScript("ROLLBACK");

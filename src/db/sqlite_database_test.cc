@@ -149,3 +149,26 @@ TEST_F(SqliteTest, DataSurvivesReopen) {
 
 }  // namespace
 }  // namespace loupe::db
+
+namespace loupe::db {
+namespace {
+
+TEST_F(SqliteTest, OnCommitRunsOnlyAfterCommit) {
+  int committed = 0;
+  ASSERT_TRUE(db_->Write([&](Transaction& tx) {
+                   tx.OnCommit([&] { ++committed; });
+                   EXPECT_EQ(committed, 0);
+                   return Status::Ok();
+                 })
+                  .ok());
+  EXPECT_EQ(committed, 1);
+  EXPECT_FALSE(db_->Write([&](Transaction& tx) {
+                    tx.OnCommit([&] { ++committed; });
+                    return AbortedError("rolled back");
+                  })
+                   .ok());
+  EXPECT_EQ(committed, 1);
+}
+
+}  // namespace
+}  // namespace loupe::db
