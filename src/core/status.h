@@ -89,8 +89,9 @@ Status PayloadTooLargeError(std::string message);
 #define LOUPE_CONCAT_(a, b) LOUPE_CONCAT_INNER_(a, b)
 
 // Evaluates `expr` (a Status) and returns it from the enclosing function if not ok.
-#define RETURN_IF_ERROR(expr)                      \
-  do {                                             \
-    ::loupe::Status loupe_status_ = (expr);        \
-    if (!loupe_status_.ok()) return loupe_status_; \
+#define RETURN_IF_ERROR(expr) RETURN_IF_ERROR_IMPL_(LOUPE_CONCAT_(loupe_status_, __LINE__), expr)
+#define RETURN_IF_ERROR_IMPL_(var, expr) \
+  do {                                   \
+    ::loupe::Status var = (expr);        \
+    if (!var.ok()) return var;           \
   } while (0)
