@@ -1,0 +1,46 @@
+#pragma once
+// Confidence calibration: temperature scaling plus an implicit "none of the labels" outcome
+// with a fitted constant logit (open set), both fitted by minimising the negative
+// log-likelihood on held-out predictions; and the expected calibration error (ECE).
+// Pure functions of value types; thread-safe.
+
+#include <vector>
+
+#include "core/result.h"
+
+namespace loupe::ml {
+
+struct Calibration {
+  double temperature = 1.0;
+  // Logit of the implicit "none" outcome, on the scale of logits / temperature. Only used when
+  // has_none_logit.
+  bool has_none_logit = false;
+  double none_logit = 0.0;
+};
+
+// Softmax over (logits / T, none_logit): head classes first, the implicit none outcome last
+// (probability 0 when !has_none_logit).
+std::vector<double> CalibratedProbabilities(const std::vector<double>& logits, const Calibration& c);
+
+struct CalibrationSample {
+  std::vector<double> logits;  // head logits
+  int target = -1;             // head class index; -1 = none of the labels
+  double weight = 1.0;
+};
+
+// Fits T (in [0.05, 20]) and, when fit_none_logit, the none logit (in [-20, 20]) by golden-
+// section search on the weighted NLL. A target of -1 (or of `none_class`, the head's own
+// negatives class, if >= 0) is explained by the none outcome plus that class.
+Result<Calibration> FitCalibration(const std::vector<CalibrationSample>& samples,
+                                   bool fit_none_logit, int none_class = -1);
+
+// Weighted NLL of `samples` under `c` (what FitCalibration minimises).
+double CalibrationNll(const std::vector<CalibrationSample>& samples, const Calibration& c,
+                      int none_class = -1);
+
+// ECE with `bins` equal-width confidence bins over [0, 1]: sum_b |acc_b - conf_b| * n_b / n.
+// confidences in [0, 1]. Returns 0 for no samples.
+double ExpectedCalibrationError(const std::vector<double>& confidences,
+                                const std::vector<bool>& correct, int bins = 15);
+
+}  // namespace loupe::ml
