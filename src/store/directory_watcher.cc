@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -260,6 +261,7 @@ void DirectoryWatcher::HandleEvent(int wd, uint32_t mask, const std::string& nam
 void DirectoryWatcher::WatchTree(const std::string& top, std::vector<FileStat>* files) {
   std::vector<std::string> pending = {top};
   while (!pending.empty()) {
+    if (StopRequested()) return;
     std::string dir = std::move(pending.back());
     pending.pop_back();
     std::filesystem::path full = dir.empty() ? root_ : root_ / dir;
@@ -312,7 +314,12 @@ void DirectoryWatcher::UnwatchTree(const std::string& dir) {
 void DirectoryWatcher::FullScan() {
   std::vector<FileStat> files;
   WatchTree("", &files);
-  handler_->OnFullScan(files);
+  if (!StopRequested()) handler_->OnFullScan(files);
+}
+
+bool DirectoryWatcher::StopRequested() const {
+  std::lock_guard lock(mu_);
+  return stop_requested_;
 }
 
 }  // namespace loupe::store

@@ -85,6 +85,7 @@ class DirectoryWatcher final {
   void WatchTree(const std::string& dir, std::vector<FileStat>* files);
   void UnwatchTree(const std::string& dir);
   void FullScan();
+  bool StopRequested() const;
 
   const std::filesystem::path root_;
   Handler* const handler_;

@@ -195,7 +195,9 @@ LocalObjectStore::LocalObjectStore(std::filesystem::path data_dir, db::Database&
       tmp_dir_(data_dir / "tmp"),
       db_(db),
       clock_(clock),
-      listener_(listener) {}
+      listener_(listener),
+      handler_(std::make_unique<WatchHandler>(*this)),
+      watcher_(std::make_unique<DirectoryWatcher>(objects_dir_, handler_.get())) {}
 
 LocalObjectStore::~LocalObjectStore() { Stop(); }
 
@@ -497,20 +499,11 @@ Result<ObjectInfo> LocalObjectStore::Copy(std::string_view from, std::string_vie
   return Put(to, bytes);
 }
 
-Status LocalObjectStore::Start() {
-  if (watcher_ == nullptr) {
-    handler_ = std::make_unique<WatchHandler>(*this);
-    watcher_ = std::make_unique<DirectoryWatcher>(objects_dir_, handler_.get());
-  }
-  return watcher_->Start();
-}
+Status LocalObjectStore::Start() { return watcher_->Start(); }
 
-void LocalObjectStore::Stop() {
-  if (watcher_ != nullptr) watcher_->Stop();
-}
+void LocalObjectStore::Stop() { watcher_->Stop(); }
 
 Status LocalObjectStore::WaitIdle(std::chrono::steady_clock::time_point deadline) {
-  if (watcher_ == nullptr) return FailedPreconditionError("the object store is not watching");
   return watcher_->WaitIdle(deadline);
 }
 

@@ -60,6 +60,7 @@ class LocalObjectStore final : public ObjectStore {
   // Starts watching DATA/objects/: sets up the watches, then (on the watcher thread) reconciles
   // the index with the folder — registering files that are new or whose size or modification
   // time changed, dropping rows of files that are gone — then follows changes.
+  // FailedPrecondition if already started.
   [[nodiscard]] Status Start();
   // Stops the watcher thread. Idempotent.
   void Stop();
@@ -103,8 +104,8 @@ class LocalObjectStore final : public ObjectStore {
   ObjectListener* const listener_;
   // Serialises writers of one key (Put, Delete, Register) so the file and its row agree.
   mutable std::array<std::mutex, 64> stripes_;
-  std::unique_ptr<WatchHandler> handler_;
-  std::unique_ptr<DirectoryWatcher> watcher_;
+  const std::unique_ptr<WatchHandler> handler_;
+  const std::unique_ptr<DirectoryWatcher> watcher_;  // after handler_: destroyed before it
 };
 
 }  // namespace loupe::store
