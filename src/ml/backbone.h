@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -20,20 +21,29 @@
 
 namespace loupe::ml {
 
-// How an image becomes the network input: stretched to input_width x input_height, RGB scaled
-// to [0,1], then (x - mean) / std per channel, NCHW float.
+// How an image becomes the network input: resized (kStretch: to input_width x input_height;
+// kKeepAspect: by one factor so the short side is input_height and the long side at most
+// input_width, as loupe's logo backbone wants), RGB scaled to [0,1], then (x - mean) / std per
+// channel, NCHW float.
+enum class ResizeMode { kStretch, kKeepAspect };
+
 struct Preprocessing {
-  int input_width = 224;
-  int input_height = 224;
+  ResizeMode resize = ResizeMode::kStretch;
+  int input_width = 224;   // kKeepAspect: the long-side cap
+  int input_height = 224;  // kKeepAspect: the short side
   std::array<float, 3> mean = {0.485f, 0.456f, 0.406f};
   std::array<float, 3> std = {0.229f, 0.224f, 0.225f};
 };
 
 struct BackboneInfo {
+  std::string kind;    // "torchscript" (bring your own) or "builtin" (shipped with loupe)
   std::string id;      // "logo_v1", "torchscript:resnet18", ...
   std::string sha256;  // of the weights file; artifacts refuse to load on a mismatch
   int embedding_dim = 0;
   Preprocessing preprocessing;
+  // For "torchscript": the .pt file it was loaded from (its .json sits beside it); artifacts
+  // copy both. Empty for builtin backbones, which artifacts reference by id and hash.
+  std::filesystem::path source;
 };
 
 struct BackboneOutput {
@@ -66,7 +76,9 @@ Result<std::unique_ptr<Backbone>> LoadTorchScriptBackbone(const std::filesystem:
 // Number of threads libtorch uses inside one Forward() (process-wide; default 1).
 void SetComputeThreads(int threads);
 
-// Image -> network input, written to `out` (3 x input_height x input_width floats).
+// The network input size (width, height) for `image`.
+std::pair<int, int> InputSize(const Image& image, const Preprocessing& p);
+// Image -> network input, written to `out` (3 x height x width floats of InputSize).
 void PreprocessInto(const Image& image, const Preprocessing& p, float* out);
 
 }  // namespace loupe::ml

@@ -1,4 +1,6 @@
 // Preprocessing shared by all backbones (OpenCV resize; no libtorch here).
+#include <algorithm>
+#include <cmath>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -6,13 +8,21 @@
 
 namespace loupe::ml {
 
+std::pair<int, int> InputSize(const Image& image, const Preprocessing& p) {
+  if (p.resize == ResizeMode::kStretch) return {p.input_width, p.input_height};
+  const double s = std::min(static_cast<double>(p.input_height) / std::min(image.width, image.height),
+                            static_cast<double>(p.input_width) / std::max(image.width, image.height));
+  return {std::max(32, static_cast<int>(std::lround(image.width * s))),
+          std::max(32, static_cast<int>(std::lround(image.height * s)))};
+}
+
 void PreprocessInto(const Image& image, const Preprocessing& p, float* out) {
   cv::Mat src(image.height, image.width, CV_8UC3, const_cast<uint8_t*>(image.rgb.data()));
   cv::Mat resized;
-  const bool shrink = image.width >= p.input_width && image.height >= p.input_height;
-  cv::resize(src, resized, cv::Size(p.input_width, p.input_height), 0, 0,
-             shrink ? cv::INTER_AREA : cv::INTER_LINEAR);
-  const int plane = p.input_width * p.input_height;
+  auto [w, h] = InputSize(image, p);
+  const bool shrink = image.width >= w && image.height >= h;
+  cv::resize(src, resized, cv::Size(w, h), 0, 0, shrink ? cv::INTER_AREA : cv::INTER_LINEAR);
+  const int plane = w * h;
   for (int c = 0; c < 3; ++c) {
     const float scale = 1.0f / (255.0f * p.std[c]);
     const float shift = p.mean[c] / p.std[c];

@@ -104,7 +104,9 @@ Result<std::unique_ptr<Backbone>> LoadTorchScriptBackbone(const std::filesystem:
   ASSIGN_OR_RETURN(std::string weights, ReadFile(pt_path));
   ASSIGN_OR_RETURN(std::string json_text, ReadFile(json_path));
   BackboneInfo info;
+  info.kind = "torchscript";
   info.id = "torchscript:" + pt_path.stem().string();
+  info.source = std::filesystem::absolute(pt_path);
   info.sha256 = Sha256Hex(weights);
   OutputKind kind = OutputKind::kEmbedding;
   try {

@@ -1,0 +1,58 @@
+#pragma once
+// ModelArtifact: one trained model version, stored as a directory (format version 1):
+//   model.json        format, backbone reference (kind, id, sha256, preprocessing), labels,
+//                     head weights, calibration, summary metrics, training facts
+//   evaluation.json   the full Evaluation of the test split
+//   manifest.jsonl    the Ground Truth training manifest (with the train/test split)
+//   backbone.pt/.json only for a bring-your-own TorchScript backbone (copied in)
+// Builtin backbones are referenced by id and hash. Loading refuses unknown format versions,
+// inconsistent shapes and a backbone whose hash differs from the recorded one.
+// Value type; thread-compatible.
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "ml/backbone.h"
+#include "ml/calibration.h"
+#include "ml/evaluation.h"
+#include "ml/head.h"
+
+namespace loupe::ml {
+
+inline constexpr int kArtifactFormatVersion = 1;
+
+struct ModelArtifact {
+  BackboneInfo backbone;
+  std::vector<std::string> labels;  // sorted; the head's first labels.size() classes
+  int none_class = -1;              // head class of `_none` negatives, or -1 if none trained
+  LinearHead head;
+  Calibration calibration;
+  Evaluation evaluation;
+  std::string created;  // RFC 3339
+  uint64_t seed = 0;
+  int train_images = 0;
+  int test_images = 0;
+  double training_seconds = 0;
+};
+
+// Writes the artifact directory (created if missing; files replaced). For a torchscript
+// backbone, copies backbone.source and its .json in.
+Status SaveArtifact(const ModelArtifact& artifact, std::string_view manifest,
+                    const std::filesystem::path& dir);
+// Reads and validates model.json and evaluation.json (the backbone is not loaded).
+Result<ModelArtifact> ReadArtifact(const std::filesystem::path& dir);
+// Loads the artifact's backbone and checks its hash.
+Result<std::unique_ptr<Backbone>> LoadArtifactBackbone(const ModelArtifact& artifact,
+                                                       const std::filesystem::path& dir);
+
+// Builtin backbones by id ("logo_v1", ...), defined in builtin_backbones.cc. NotFound for an
+// unknown id or missing weights.
+Result<std::unique_ptr<Backbone>> LoadBuiltinBackbone(std::string_view id);
+// Id of the embedded default backbone.
+std::string_view DefaultBackboneId();
+
+}  // namespace loupe::ml

@@ -1,0 +1,198 @@
+#include "ml/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include "core/sha256.h"
+#include "ml/augment.h"
+#include "ml/calibration.h"
+#include "ml/predictor.h"
+
+namespace loupe::ml {
+namespace {
+
+struct Embedded {
+  int image = 0;         // index into the dataset's images
+  int cls = -1;          // head class; for test images of `_none`, the none class or -1
+  bool original = true;  // false for augmented copies
+  std::vector<float> embedding;
+};
+
+int ArgMaxLabel(const std::vector<double>& probs, int k) {
+  return static_cast<int>(std::max_element(probs.begin(), probs.begin() + k) - probs.begin());
+}
+
+}  // namespace
+
+Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
+                          const TrainOptions& options, const Clock& clock,
+                          const ProgressCallback& progress) {
+  const TimePoint start = clock.Now();
+  DatasetOptions dopt;
+  dopt.test_fraction = options.test_fraction;
+  dopt.pinned = options.pinned;
+  ASSIGN_OR_RETURN(Dataset ds, LoadDataset(source, dopt));
+  TrainResult result;
+  result.warnings = ds.warnings;
+  const int k = static_cast<int>(ds.labels.size());
+  std::map<std::string, int> index;
+  for (int i = 0; i < k; ++i) index[ds.labels[i]] = i;
+  const bool has_none = std::any_of(ds.images.begin(), ds.images.end(), [](const DatasetImage& i) {
+    return i.label == kNoneLabel && i.split == Split::kTrain;
+  });
+  const int none_class = has_none ? k : -1;
+  const int num_classes = k + (has_none ? 1 : 0);
+
+  // Decode and embed: train images with augmented copies, test images as they are.
+  DecodeOptions decode;
+  decode.limits = options.limits;
+  const Preprocessing& pre = backbone.info().preprocessing;
+  decode.min_short_side = std::max(pre.input_width, pre.input_height);
+  std::vector<Embedded> train, test;
+  const int dim = backbone.info().embedding_dim;
+  for (size_t i = 0; i < ds.images.size(); ++i) {
+    const DatasetImage& img = ds.images[i];
+    if (progress) progress({"embed", static_cast<int>(i) + 1, static_cast<int>(ds.images.size()), 0});
+    Result<std::string> bytes = source.Read(img.key);
+    Result<Image> decoded = bytes.ok() ? DecodeImage(*bytes, decode) : Result<Image>(bytes.status());
+    if (!decoded.ok()) {
+      result.warnings.push_back("'" + img.key + "' skipped: " + decoded.status().message());
+      continue;
+    }
+    const bool is_test = img.split == Split::kTest;
+    std::vector<Image> copies;
+    if (!is_test) {
+      std::mt19937_64 rng(options.seed ^ std::hash<std::string>()(img.sha256));
+      for (int a = 0; a < options.augmentations; ++a) copies.push_back(Augment(*decoded, rng));
+    }
+    std::vector<const Image*> batch = {&*decoded};
+    for (const Image& c : copies) batch.push_back(&c);
+    ASSIGN_OR_RETURN(BackboneOutput out, backbone.Forward(batch, false));
+    const int cls = img.label == kNoneLabel ? none_class : index[img.label];
+    for (int b = 0; b < out.count; ++b) {
+      Embedded e;
+      e.image = static_cast<int>(i);
+      e.cls = cls;
+      e.original = b == 0;
+      e.embedding.assign(out.embeddings.begin() + static_cast<size_t>(b) * dim,
+                         out.embeddings.begin() + static_cast<size_t>(b + 1) * dim);
+      (is_test ? test : train).push_back(std::move(e));
+    }
+  }
+  for (int c = 0; c < k; ++c) {
+    if (std::none_of(train.begin(), train.end(), [&](const Embedded& e) { return e.cls == c; })) {
+      return FailedPreconditionError("label '" + ds.labels[c] + "' has no usable training image");
+    }
+  }
+
+  auto fit = [&](const std::function<bool(const Embedded&)>& use, const std::string& phase) {
+    std::vector<float> x;
+    std::vector<int> y;
+    for (const Embedded& e : train) {
+      if (!use(e)) continue;
+      x.insert(x.end(), e.embedding.begin(), e.embedding.end());
+      y.push_back(e.cls);
+    }
+    return TrainLinearHead(x, y, dim, num_classes, options.head, progress, phase);
+  };
+
+  // Calibration on held-out predictions: k-fold by image, plus leave-one-label-out.
+  std::vector<int> fold(ds.images.size(), 0);
+  int originals = 0;
+  for (const Embedded& e : train) originals += e.original ? 1 : 0;
+  const int folds = std::min(options.cv_folds, originals);
+  for (size_t i = 0; i < ds.images.size(); ++i) {
+    fold[i] = std::min(folds - 1, static_cast<int>(
+        SplitScore(Sha256Hex(std::to_string(options.seed) + ":" + ds.images[i].sha256)) * folds));
+  }
+  Calibration calibration;
+  if (folds >= 2) {
+    std::vector<CalibrationSample> samples;
+    for (int f = 0; f < folds; ++f) {
+      ASSIGN_OR_RETURN(LinearHead h, fit([&](const Embedded& e) { return fold[e.image] != f; },
+                                         "cross-validation"));
+      for (const Embedded& e : train) {
+        if (e.original && fold[e.image] == f) samples.push_back({h.Logits(e.embedding.data()), e.cls, 1.0});
+      }
+    }
+    const size_t known = samples.size();
+    const bool open_set = options.open_set && k >= 3;
+    if (open_set) {
+      for (int c = 0; c < k; ++c) {
+        ASSIGN_OR_RETURN(LinearHead h, fit([&](const Embedded& e) { return e.cls != c; },
+                                           "open-set calibration"));
+        for (const Embedded& e : train) {
+          if (e.original && e.cls == c) samples.push_back({h.Logits(e.embedding.data()), -1, 1.0});
+        }
+      }
+      const size_t held_out = samples.size() - known;
+      const double share = std::clamp(options.open_set_share, 0.0, 0.9);
+      const double w = held_out > 0 ? share / (1 - share) * known / held_out : 0;
+      for (size_t s = known; s < samples.size(); ++s) samples[s].weight = w;
+    }
+    ASSIGN_OR_RETURN(calibration, FitCalibration(samples, open_set, none_class));
+  } else {
+    result.warnings.push_back("too few training images to calibrate; confidences uncalibrated");
+  }
+
+  ASSIGN_OR_RETURN(LinearHead head, fit([](const Embedded&) { return true; }, "head"));
+
+  ModelArtifact& a = result.artifact;
+  a.backbone = backbone.info();
+  a.labels = ds.labels;
+  a.none_class = none_class;
+  a.head = std::move(head);
+  a.calibration = calibration;
+  a.created = FormatRfc3339(clock.Now());
+  a.seed = options.seed;
+  for (const DatasetImage& img : ds.images) (img.split == Split::kTest ? a.test_images : a.train_images)++;
+
+  std::vector<EvalSample> eval;
+  for (size_t t = 0; t < test.size(); ++t) {
+    const Embedded& e = test[t];
+    if (progress) progress({"evaluate", static_cast<int>(t) + 1, static_cast<int>(test.size()), 0});
+    std::vector<double> p = CalibratedProbabilities(a.head.Logits(e.embedding.data()), a.calibration);
+    int top = ArgMaxLabel(p, k);
+    const bool is_none = ds.images[e.image].label == kNoneLabel;
+    eval.push_back({is_none ? -1 : e.cls, top, 100 * p[top]});
+  }
+  a.evaluation = Evaluate(eval, ds.labels, options.eval_min_confidence);
+  a.training_seconds = std::chrono::duration<double>(clock.Now() - start).count();
+  result.manifest = WriteManifest(ds, source, clock.Now());
+  return result;
+}
+
+Result<Evaluation> EvaluateOn(const Predictor& predictor, const DatasetSource& source,
+                              double min_confidence, std::vector<std::string>* warnings) {
+  ASSIGN_OR_RETURN(SourceListing listing, source.List());
+  const std::vector<std::string>& labels = predictor.labels();
+  std::vector<EvalSample> samples;
+  for (const SourceEntry& e : listing.entries) {
+    const size_t slash = e.key.find('/');
+    if (slash == std::string::npos) continue;
+    const std::string label = e.key.substr(0, slash);
+    int truth = -1;
+    if (label != kNoneLabel) {
+      auto it = std::find(labels.begin(), labels.end(), label);
+      if (it == labels.end()) {
+        if (warnings) warnings->push_back("'" + e.key + "': label unknown to the model; skipped");
+        continue;
+      }
+      truth = static_cast<int>(it - labels.begin());
+    }
+    Result<std::string> bytes = source.Read(e.key);
+    Result<Prediction> p = bytes.ok() ? predictor.PredictBytes(*bytes) : Result<Prediction>(bytes.status());
+    if (!p.ok()) {
+      if (warnings) warnings->push_back("'" + e.key + "' skipped: " + p.status().message());
+      continue;
+    }
+    const LabelConfidence& top = p->labels.front();
+    const int predicted = static_cast<int>(std::find(labels.begin(), labels.end(), top.name) - labels.begin());
+    samples.push_back({truth, predicted, top.confidence});
+  }
+  if (samples.empty()) return FailedPreconditionError("no evaluable images in the dataset");
+  return Evaluate(samples, labels, min_confidence);
+}
+
+}  // namespace loupe::ml

@@ -1,0 +1,56 @@
+#pragma once
+// Training entry point: dataset -> split -> decode -> embed (with augmentation) -> calibration
+// by cross-validation -> final head -> evaluation on the test split -> ModelArtifact.
+// Deterministic for a fixed seed, dataset and backbone (1 torch thread or not, the head and
+// calibration are plain C++ in a fixed order). Thread-compatible: run one Train per thread.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "ml/artifact.h"
+#include "ml/backbone.h"
+#include "ml/dataset.h"
+#include "ml/head.h"
+
+namespace loupe::ml {
+
+struct TrainOptions {
+  uint64_t seed = 0;
+  double test_fraction = 0.2;
+  std::map<std::string, Split> pinned;  // from the previous version's manifest
+  int augmentations = 3;                // augmented copies per training image
+  HeadOptions head;
+  int cv_folds = 5;
+  // Open-set calibration: leave-one-label-out heads score each held-out label's images as
+  // "none of these", so the fitted none logit learns what an unseen logo looks like. The
+  // held-out-label samples get this share of the calibration weight.
+  bool open_set = true;
+  double open_set_share = 0.4;
+  double eval_min_confidence = 0;  // threshold of Evaluation::macro_f1
+  ImageLimits limits;
+  int batch_size = 8;
+};
+
+struct TrainResult {
+  ModelArtifact artifact;
+  std::string manifest;  // Ground Truth JSON Lines, with the split
+  std::vector<std::string> warnings;
+};
+
+// FailedPrecondition for an unusable dataset (see LoadDataset; also a label left without
+// decodable training images). `clock` stamps the artifact and times the run.
+Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
+                          const TrainOptions& options, const Clock& clock,
+                          const ProgressCallback& progress = nullptr);
+
+// Evaluates a trained model on every image of `source` (labels it doesn't know are skipped
+// with a warning; `_none/` images are negatives), as `loupe eval` does.
+class Predictor;
+Result<Evaluation> EvaluateOn(const Predictor& predictor, const DatasetSource& source,
+                              double min_confidence, std::vector<std::string>* warnings);
+
+}  // namespace loupe::ml

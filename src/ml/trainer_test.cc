@@ -1,0 +1,182 @@
+#include "ml/trainer.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <random>
+#include <thread>
+
+#include "core/temp_dir.h"
+#include "ml/predictor.h"
+#include "ml/tiny_model_for_test.h"
+
+namespace loupe::ml {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Noise photos with a coloured disc ("logo") of the label's colour; _none has no disc.
+void WriteScene(const fs::path& path, int colour, std::mt19937& rng) {
+  cv::Mat m(96, 128, CV_8UC3);
+  cv::randu(m, cv::Scalar::all(60), cv::Scalar::all(160));
+  static const cv::Scalar kColours[] = {{0, 0, 255}, {0, 255, 0}, {255, 0, 0}, {0, 255, 255}};
+  if (colour >= 0) {
+    cv::circle(m, cv::Point(30 + rng() % 60, 30 + rng() % 40), 22 + rng() % 6, kColours[colour], -1);
+  }
+  fs::create_directories(path.parent_path());
+  cv::imwrite(path.string(), m);
+}
+
+class TrainerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!MakeTinyModel(dir_.path())) GTEST_SKIP() << "python3-torch not installed";
+    std::mt19937 rng(3);
+    const char* labels[] = {"red", "green", "blue", "yellow"};
+    for (int c = 0; c < 4; ++c) {
+      for (int i = 0; i < 12; ++i) WriteScene(data() / labels[c] / (std::to_string(i) + ".jpg"), c, rng);
+    }
+    for (int i = 0; i < 8; ++i) WriteScene(data() / "_none" / (std::to_string(i) + ".jpg"), -1, rng);
+    WriteFile(data() / "red" / "broken.jpg", "\xff\xd8\xff garbage");
+    auto bb = LoadTorchScriptBackbone(dir_.path() / "tiny.pt");
+    ASSERT_TRUE(bb.ok()) << bb.status();
+    backbone_ = std::move(*bb);
+  }
+  static void WriteFile(const fs::path& p, const std::string& s) { std::ofstream(p) << s; }
+  fs::path data() const { return dir_.path() / "data"; }
+
+  TempDir dir_;
+  std::shared_ptr<const Backbone> backbone_;
+  FakeClock clock_;
+};
+
+TEST_F(TrainerTest, TrainsEvaluatesSavesAndReloadsTheSameModel) {
+  auto src = OpenDirectorySource(data());
+  ASSERT_TRUE(src.ok());
+  TrainOptions opt;
+  opt.seed = 5;
+  std::vector<std::string> phases;
+  Result<TrainResult> r = Train(**src, *backbone_, opt, clock_, [&](const TrainingProgress& p) {
+    if (phases.empty() || phases.back() != p.phase) phases.push_back(p.phase);
+  });
+  ASSERT_TRUE(r.ok()) << r.status();
+  const ModelArtifact& a = r->artifact;
+  EXPECT_EQ(a.labels, (std::vector<std::string>{"blue", "green", "red", "yellow"}));
+  EXPECT_EQ(a.none_class, 4);
+  EXPECT_EQ(a.head.num_classes, 5);
+  EXPECT_TRUE(a.calibration.has_none_logit);
+  EXPECT_GT(a.calibration.temperature, 0);
+  EXPECT_GT(a.evaluation.top1_accuracy, 0.5) << nlohmann::json(a.evaluation).dump();
+  EXPECT_GE(a.evaluation.test_images, 4);
+  EXPECT_EQ(phases, (std::vector<std::string>{"embed", "cross-validation", "open-set calibration",
+                                              "head", "evaluate"}));
+  bool warned_broken = false;
+  for (const std::string& w : r->warnings) warned_broken |= w.find("broken.jpg") != std::string::npos;
+  EXPECT_TRUE(warned_broken);
+
+  // Deterministic for a seed.
+  Result<TrainResult> again = Train(**src, *backbone_, opt, clock_);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->artifact.head.weights, a.head.weights);
+  EXPECT_EQ(again->artifact.calibration.temperature, a.calibration.temperature);
+
+  // Round trip through the artifact directory.
+  fs::path model = dir_.path() / "model";
+  ASSERT_TRUE(SaveArtifact(a, r->manifest, model).ok());
+  for (const char* f : {"model.json", "evaluation.json", "manifest.jsonl", "backbone.pt", "backbone.json"}) {
+    EXPECT_TRUE(fs::exists(model / f)) << f;
+  }
+  auto loaded = Predictor::Load(model);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ((*loaded)->artifact().head.weights, a.head.weights);
+  EXPECT_EQ((*loaded)->artifact().evaluation.macro_f1, a.evaluation.macro_f1);
+  auto fresh = Predictor::Create(a, backbone_);
+  ASSERT_TRUE(fresh.ok());
+  std::ifstream in(data() / "red" / "3.jpg", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Result<Prediction> p1 = (*loaded)->PredictBytes(bytes);
+  Result<Prediction> p2 = (*fresh)->PredictBytes(bytes);
+  ASSERT_TRUE(p1.ok() && p2.ok());
+  ASSERT_EQ(p1->labels.size(), 4u);
+  EXPECT_EQ(p1->labels[0].name, p2->labels[0].name);
+  EXPECT_NEAR(p1->labels[0].confidence, p2->labels[0].confidence, 1e-3);
+  double total = p1->none_confidence;
+  for (const LabelConfidence& l : p1->labels) total += l.confidence;
+  EXPECT_NEAR(total, 100.0, 1e-6);
+  for (size_t i = 1; i < p1->labels.size(); ++i) EXPECT_GE(p1->labels[i - 1].confidence, p1->labels[i].confidence);
+
+  // Shared across threads.
+  std::vector<std::thread> threads;
+  std::vector<double> got(4, -1);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      Result<Prediction> p = (*loaded)->PredictBytes(bytes);
+      if (p.ok()) got[t] = p->labels[0].confidence;
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (double g : got) EXPECT_NEAR(g, p1->labels[0].confidence, 1e-4);
+
+  // Hostile input through the predictor.
+  EXPECT_EQ((*loaded)->PredictBytes("plain text").status().code(), StatusCode::kInvalidArgument);
+
+  // eval over a directory.
+  std::vector<std::string> warnings;
+  Result<Evaluation> e = EvaluateOn(**loaded, **src, 0, &warnings);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->none_images, 8);
+  EXPECT_EQ(e->test_images, 48);
+}
+
+TEST_F(TrainerTest, ArtifactRefusesIncompatibleModels) {
+  auto src = OpenDirectorySource(data());
+  ASSERT_TRUE(src.ok());
+  TrainOptions opt;
+  opt.open_set = false;
+  Result<TrainResult> r = Train(**src, *backbone_, opt, clock_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->artifact.calibration.has_none_logit);
+  fs::path model = dir_.path() / "model";
+  ASSERT_TRUE(SaveArtifact(r->artifact, r->manifest, model).ok());
+  auto edit = [&](const std::function<void(nlohmann::json&)>& f) {
+    nlohmann::json j = nlohmann::json::parse(std::ifstream(model / "model.json"));
+    f(j);
+    std::ofstream(model / "model.json", std::ios::trunc) << j.dump();
+  };
+  edit([](nlohmann::json& j) { j["format_version"] = 2; });
+  EXPECT_EQ(Predictor::Load(model).status().code(), StatusCode::kFailedPrecondition);
+  edit([](nlohmann::json& j) { j["format_version"] = 1; j["backbone"]["sha256"] = std::string(64, '0'); });
+  Result<std::unique_ptr<Predictor>> wrong_hash = Predictor::Load(model);
+  EXPECT_EQ(wrong_hash.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(wrong_hash.status().message().find("hash"), std::string::npos);
+  edit([&](nlohmann::json& j) {
+    j["backbone"]["sha256"] = r->artifact.backbone.sha256;
+    j["head"]["bias"] = {1.0};
+  });
+  EXPECT_EQ(Predictor::Load(model).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(Trainer, RefusesADatasetWithOneLabel) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "only");
+  std::ofstream(dir.path() / "only" / "a.jpg") << "x";
+  auto src = OpenDirectorySource(dir.path());
+  ASSERT_TRUE(src.ok());
+  class NoBackbone final : public Backbone {
+   public:
+    const BackboneInfo& info() const override { return info_; }
+    Result<BackboneOutput> Forward(const std::vector<const Image*>&, bool) const override {
+      return InternalError("unused");
+    }
+    BackboneInfo info_;
+  } none;
+  FakeClock clock;
+  EXPECT_EQ(Train(**src, none, {}, clock).status().code(), StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace loupe::ml
