@@ -189,7 +189,7 @@ class LocalObjectStore::WatchHandler final : public DirectoryWatcher::Handler {
   LocalObjectStore& store_;
 };
 
-LocalObjectStore::LocalObjectStore(std::filesystem::path data_dir, db::Database& db,
+LocalObjectStore::LocalObjectStore(const std::filesystem::path& data_dir, db::Database& db,
                                    const Clock& clock, ObjectListener* listener)
     : objects_dir_(data_dir / "objects"),
       tmp_dir_(data_dir / "tmp"),

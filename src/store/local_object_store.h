@@ -74,7 +74,7 @@ class LocalObjectStore final : public ObjectStore {
   // NotFound if there is no file. The one path by which objects enter the index.
   Result<ObjectInfo> Register(std::string_view key);
 
-  const std::filesystem::path& objects_dir() const { return objects_dir_; }
+  const std::filesystem::path& ObjectsDir() const { return objects_dir_; }
 
  private:
   // The file's content as Put wrote it, so Register need not read it back.
@@ -84,7 +84,7 @@ class LocalObjectStore final : public ObjectStore {
   };
   class WatchHandler;
 
-  LocalObjectStore(std::filesystem::path data_dir, db::Database& db, const Clock& clock,
+  LocalObjectStore(const std::filesystem::path& data_dir, db::Database& db, const Clock& clock,
                    ObjectListener* listener);
 
   // REQUIRES: the key's stripe lock is held.

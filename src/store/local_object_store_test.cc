@@ -251,6 +251,7 @@ TEST_F(LocalObjectStoreTest, ConcurrentPutsOfDifferentKeysAllLand) {
   constexpr int kThreads = 8;
   constexpr int kPerThread = 25;
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   std::vector<int> failures(kThreads, 0);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
