@@ -230,7 +230,7 @@ Result<Dataset> LoadDataset(const DatasetSource& source, const DatasetOptions& o
     if (count(Split::kTrain) == 0 && !move_one(Split::kTest, Split::kTrain, false)) {
       ds.warnings.push_back("label '" + label + "' has no training image (all pinned to test)");
     }
-    if (imgs.size() >= 2 && count(Split::kTest) == 0 &&
+    if (options.ensure_test_image && imgs.size() >= 2 && count(Split::kTest) == 0 &&
         !move_one(Split::kTrain, Split::kTest, true)) {
       ds.warnings.push_back("label '" + label + "' has no test image (all pinned to train)");
     }

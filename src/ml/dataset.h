@@ -73,6 +73,9 @@ struct DatasetOptions {
   // Assignments from the previous version's manifest (by sha256); they always win, so an
   // image never moves between train and test across versions.
   std::map<std::string, Split> pinned;
+  // Give every label with >= 2 images at least one test image (off when the caller evaluates
+  // on a separate test set, as bench/ml_quality does).
+  bool ensure_test_image = true;
 };
 
 // Sorted labels (without kNoneLabel) and de-duplicated images ordered by key. Value type.

@@ -32,6 +32,7 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
   DatasetOptions dopt;
   dopt.test_fraction = options.test_fraction;
   dopt.pinned = options.pinned;
+  dopt.ensure_test_image = options.ensure_test_image;
   ASSIGN_OR_RETURN(Dataset ds, LoadDataset(source, dopt));
   TrainResult result;
   result.warnings = ds.warnings;

@@ -22,6 +22,7 @@ struct TrainOptions {
   uint64_t seed = 0;
   double test_fraction = 0.2;
   std::map<std::string, Split> pinned;  // from the previous version's manifest
+  bool ensure_test_image = true;        // see DatasetOptions
   int augmentations = 3;                // augmented copies per training image
   HeadOptions head;
   int cv_folds = 5;
