@@ -238,8 +238,9 @@ Result<ObjectInfo> LocalObjectStore::Put(std::string_view key, std::string_view 
 
   // Parent folders, each made durable in its own parent.
   std::filesystem::path dir = objects_dir_;
-  std::filesystem::path rel_parent = std::filesystem::path(k).parent_path();
-  for (const auto& segment : rel_parent) {
+  std::string rel;
+  for (const auto& segment : std::filesystem::path(k).parent_path()) {
+    rel += rel.empty() ? segment.string() : "/" + segment.string();
     std::filesystem::path next = dir / segment;
     if (::mkdir(next.c_str(), 0755) == 0) {
       RETURN_IF_ERROR(FsyncDir(dir));
@@ -248,8 +249,7 @@ Result<ObjectInfo> LocalObjectStore::Put(std::string_view key, std::string_view 
     } else {
       struct stat st {};
       if (::stat(next.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-        return FailedPreconditionError("cannot store '" + k + "': '" +
-                                       std::filesystem::relative(next, objects_dir_).string() +
+        return FailedPreconditionError("cannot store '" + k + "': '" + rel +
                                        "' is an object, not a folder");
       }
     }
