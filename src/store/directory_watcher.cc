@@ -150,9 +150,11 @@ int64_t DirectoryWatcher::EventsHandled() const {
 void DirectoryWatcher::Run() {
   try {
     FullScan();
+    bool retry_pending = handler_->RetryPending();
     while (true) {
       pollfd fds[2] = {{inotify_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-      if (::poll(fds, 2, -1) < 0) {
+      int timeout_ms = retry_pending ? static_cast<int>(kRetryInterval.count()) : -1;
+      if (::poll(fds, 2, timeout_ms) < 0) {
         if (errno == EINTR) continue;
         spdlog::error("directory watcher: poll: {}", ErrnoText(errno));
         break;
@@ -171,6 +173,7 @@ void DirectoryWatcher::Run() {
       // Every change made before a WaitIdle call is already queued in the inotify fd when its
       // request is seen here, so draining the fd after reading `target` covers it.
       if (!Drain()) break;
+      retry_pending = handler_->RetryPending();
       {
         std::lock_guard lock(mu_);
         sync_done_ = std::max(sync_done_, target);

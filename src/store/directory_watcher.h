@@ -42,6 +42,8 @@ namespace loupe::store {
 
 class DirectoryWatcher final {
  public:
+  static constexpr std::chrono::milliseconds kRetryInterval{1000};
+
   // A regular file found by a scan.
   struct FileStat {
     std::string path;  // relative to the root
@@ -55,6 +57,10 @@ class DirectoryWatcher final {
     virtual void OnFullScan(const std::vector<FileStat>& files) = 0;
     virtual void OnFileReady(const std::string& path) = 0;
     virtual void OnPathGone(const std::string& path) = 0;
+    // Called after each batch of events (and each WaitIdle): retries work that failed before
+    // (e.g. the database was busy). Returns true while work remains, and is then called again
+    // within about kRetryInterval even if nothing changes.
+    virtual bool RetryPending() { return false; }
   };
 
   // REQUIRES: `root` is an existing directory; `handler` outlives the watcher.

@@ -177,13 +177,12 @@ class LocalObjectStore::WatchHandler final : public DirectoryWatcher::Handler {
 
   void OnFileReady(const std::string& path) override {
     if (!ValidateKey(path).ok()) return;  // not an object key: leave the file alone
-    auto info = store_.Register(path);
-    if (!info.ok() && info.status().code() != StatusCode::kNotFound) {
-      spdlog::error("object store: cannot register '{}': {}", path, info.status().ToString());
-    }
+    store_.RegisterOrRetryLater(path);
   }
 
   void OnPathGone(const std::string& path) override { store_.DropMissingUnder(path); }
+
+  bool RetryPending() override { return store_.RetryPending(); }
 
  private:
   LocalObjectStore& store_;
@@ -399,10 +398,7 @@ void LocalObjectStore::Reconcile(const std::vector<DirectoryWatcher::FileStat>& 
         it->second.mtime_ns == file.mtime_ns) {
       continue;
     }
-    auto info = Register(file.path);
-    if (!info.ok() && info.status().code() != StatusCode::kNotFound) {
-      spdlog::error("object store: cannot register '{}': {}", file.path, info.status().ToString());
-    }
+    RegisterOrRetryLater(file.path);
   }
   // Rows whose files were deleted while nobody watched (the scan skips hidden names, so check
   // the file itself before dropping a row).
@@ -413,6 +409,24 @@ void LocalObjectStore::Reconcile(const std::vector<DirectoryWatcher::FileStat>& 
       spdlog::error("object store: cannot drop '{}': {}", key, drop.ToString());
     }
   }
+}
+
+void LocalObjectStore::RegisterOrRetryLater(const std::string& key) {
+  auto info = Register(key);
+  if (info.ok() || info.status().code() == StatusCode::kNotFound) {
+    retry_keys_.erase(key);
+    return;
+  }
+  if (retry_keys_.insert(key).second) {
+    spdlog::warn("object store: cannot register '{}' (will retry): {}", key,
+                 info.status().ToString());
+  }
+}
+
+bool LocalObjectStore::RetryPending() {
+  std::vector<std::string> keys(retry_keys_.begin(), retry_keys_.end());
+  for (const std::string& key : keys) RegisterOrRetryLater(key);
+  return !retry_keys_.empty();
 }
 
 Result<std::string> LocalObjectStore::Get(std::string_view key) const {

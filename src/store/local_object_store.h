@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,6 +95,11 @@ class LocalObjectStore final : public ObjectStore {
   // Drops the rows of `path` and every key under `path/` whose files are gone.
   void DropMissingUnder(const std::string& path);
   void Reconcile(const std::vector<DirectoryWatcher::FileStat>& files);
+  // Watcher thread only: registers `key`, remembering it for a retry if that fails for a
+  // reason other than the file being gone (a busy database, a failing listener).
+  void RegisterOrRetryLater(const std::string& key);
+  // Watcher thread only: retries the remembered keys; true while some still fail.
+  bool RetryPending();
   std::mutex& StripeFor(std::string_view key) const;
   std::filesystem::path PathOf(std::string_view key) const;
 
@@ -104,6 +110,7 @@ class LocalObjectStore final : public ObjectStore {
   ObjectListener* const listener_;
   // Serialises writers of one key (Put, Delete, Register) so the file and its row agree.
   mutable std::array<std::mutex, 64> stripes_;
+  std::set<std::string> retry_keys_;  // watcher thread only
   const std::unique_ptr<WatchHandler> handler_;
   const std::unique_ptr<DirectoryWatcher> watcher_;  // after handler_: destroyed before it
 };

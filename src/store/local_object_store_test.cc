@@ -282,6 +282,15 @@ TEST_F(LocalObjectStoreTest, ListenerFailureRollsBackTheRowAndTheNextRegisterRet
   EXPECT_TRUE(store_->Head("k").ok());
 }
 
+TEST_F(LocalObjectStoreTest, WatcherRetriesAFileWhoseRegistrationFailed) {
+  StartAndWait();
+  listener_.FailNext();
+  WriteForeign("retry.jpg", "r");
+  WaitIdle();
+  EXPECT_EQ(listener_.CountFor("retry.jpg"), 1);
+  EXPECT_TRUE(store_->Head("retry.jpg").ok());
+}
+
 TEST_F(LocalObjectStoreTest, ForeignFileIsReportedOnlyOnceItsWriterClosesIt) {
   StartAndWait();
   fs::create_directories(PathOf("images_for_detection"));
