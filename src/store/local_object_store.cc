@@ -1,6 +1,7 @@
 #include "store/local_object_store.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -248,8 +249,8 @@ Result<ObjectInfo> LocalObjectStore::Put(std::string_view key, std::string_view 
     } else {
       struct stat st {};
       if (::stat(next.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-        return FailedPreconditionError("cannot store '" + k + "': '" + rel +
-                                       "' is an object, not a folder");
+        return FailedPreconditionError(
+            fmt::format("cannot store '{}': '{}' is an object, not a folder", k, rel));
       }
     }
     dir = next;
