@@ -23,12 +23,11 @@ Image Augment(const Image& image, std::mt19937_64& rng, const AugmentOptions& o)
   cv::cvtColor(out, grey, cv::COLOR_RGB2GRAY);
   cv::Mat grey3;
   cv::cvtColor(grey, grey3, cv::COLOR_GRAY2RGB);
-  out = grey3 + (out - grey3) * saturation;  // saturation around the grey image
+  cv::addWeighted(out, saturation, grey3, 1 - saturation, 0, out);  // saturation around grey
   const double mean = cv::mean(grey)[0];
-  out = (out - mean) * contrast + mean;  // contrast around the mean
-  out *= brightness;
   cv::Mat u8;
-  out.convertTo(u8, CV_8UC3);  // saturating
+  // contrast around the mean, then brightness; convertTo saturates to 0..255.
+  out.convertTo(u8, CV_8UC3, contrast * brightness, mean * (1 - contrast) * brightness);
   Image result;
   result.width = u8.cols;
   result.height = u8.rows;
