@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -20,12 +21,29 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Thrown inside this file only, caught by Guarded(): ends a command with an exit code.
+struct ExitCode {
+  int code;
+};
+
 [[noreturn]] void Fail(const Status& status) {
   std::cerr << "error: " << status.ToString() << "\n";
-  throw CLI::RuntimeError(status.code() == StatusCode::kInvalidArgument ||
-                                  status.code() == StatusCode::kNotFound
-                              ? 2
-                              : 1);
+  throw ExitCode{status.code() == StatusCode::kInvalidArgument ||
+                         status.code() == StatusCode::kNotFound
+                     ? 2
+                     : 1};
+}
+
+// Runs `body` and stores its exit code.
+std::function<void()> Guarded(int* exit_code, std::function<void()> body) {
+  return [exit_code, body = std::move(body)] {
+    try {
+      body();
+      *exit_code = 0;
+    } catch (const ExitCode& e) {
+      *exit_code = e.code;
+    }
+  };
 }
 
 template <typename T>
@@ -129,12 +147,12 @@ void RunPredict(const std::string& model, const std::vector<std::string>& images
     nlohmann::ordered_json line = {{"Image", path}, {"CustomLabels", labels}};
     std::cout << line.dump() << "\n";
   }
-  if (failures > 0) throw CLI::RuntimeError(1);
+  if (failures > 0) throw ExitCode{1};
 }
 
 }  // namespace
 
-void RegisterMlCommands(CLI::App& app) {
+void RegisterMlCommands(CLI::App& app, int* exit_code) {
   auto train_args = std::make_shared<TrainArgs>();
   CLI::App* train = app.add_subcommand("train", "Train a model offline from a folder of labelled images");
   train->add_option("--dataset", train_args->dataset, "Folder with one sub-folder per label (and _none/)")
@@ -152,7 +170,7 @@ void RegisterMlCommands(CLI::App& app) {
       ->check(CLI::Range(0, 32));
   train->add_option("--threads", train_args->threads, "Compute threads")->check(CLI::Range(1, 256));
   train->add_flag("--quiet", train_args->quiet, "No progress on stderr");
-  train->callback([train_args] { RunTrain(*train_args); });
+  train->callback(Guarded(exit_code, [train_args] { RunTrain(*train_args); }));
 
   struct EvalArgs {
     std::string model, dataset;
@@ -168,9 +186,9 @@ void RegisterMlCommands(CLI::App& app) {
                    "Answers below this confidence count as no answer (0-100)")
       ->check(CLI::Range(0.0, 100.0));
   eval->add_option("--threads", eval_args->threads, "Compute threads")->check(CLI::Range(1, 256));
-  eval->callback([eval_args] {
+  eval->callback(Guarded(exit_code, [eval_args] {
     RunEval(eval_args->model, eval_args->dataset, eval_args->min_confidence, eval_args->threads);
-  });
+  }));
 
   struct PredictArgs {
     std::string model;
@@ -189,10 +207,10 @@ void RegisterMlCommands(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   predict->add_option("--threads", predict_args->threads, "Compute threads")->check(CLI::Range(1, 256));
   predict->add_option("images", predict_args->images, "Image files")->required();
-  predict->callback([predict_args] {
+  predict->callback(Guarded(exit_code, [predict_args] {
     RunPredict(predict_args->model, predict_args->images, predict_args->min_confidence,
                predict_args->max_results, predict_args->threads);
-  });
+  }));
 }
 
 }  // namespace loupe::cli

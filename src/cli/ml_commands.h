@@ -3,9 +3,9 @@
 //   loupe train   --dataset DIR --out MODEL [--seed N] [--backbone MODEL.pt] [--previous MODEL]
 //   loupe eval    --model MODEL --dataset DIR [--min-confidence C]
 //   loupe predict --model MODEL [--min-confidence C] [--max-results N] IMG...
-// Each subcommand's callback runs it; on failure the callback throws CLI::RuntimeError(code)
-// (1 = the command failed, 2 = bad input), which CLI11_PARSE / App::exit turn into the
-// process exit code. Results go to stdout, progress and errors to stderr.
+// Each subcommand's callback runs it and stores its exit code in `*exit_code` (0 = ok, 1 = the
+// command failed, 2 = bad input or missing file), like RegisterClientCommands. Results go to
+// stdout, progress and errors ("error: <Code>: <message>") to stderr.
 
 namespace CLI {
 class App;
@@ -13,6 +13,6 @@ class App;
 
 namespace loupe::cli {
 
-void RegisterMlCommands(CLI::App& app);
+void RegisterMlCommands(CLI::App& app, int* exit_code);
 
 }  // namespace loupe::cli
