@@ -55,7 +55,7 @@ Status SaveArtifact(const ModelArtifact& a, std::string_view manifest, const fs:
                      {"std", p.std}}}};
   j["labels"] = a.labels;
   j["none_class"] = a.none_class;
-  j["head"] = {{"type", "linear-softmax"},
+  j["head"] = {{"type", a.head_type},
                {"num_classes", a.head.num_classes},
                {"dim", a.head.dim},
                {"weights", a.head.weights},
@@ -119,6 +119,7 @@ Result<ModelArtifact> ReadArtifact(const fs::path& dir) {
     a.labels = j.at("labels").get<std::vector<std::string>>();
     a.none_class = j.at("none_class").get<int>();
     const nlohmann::json& h = j.at("head");
+    a.head_type = h.at("type").get<std::string>();
     a.head.num_classes = h.at("num_classes").get<int>();
     a.head.dim = h.at("dim").get<int>();
     a.head.weights = h.at("weights").get<std::vector<float>>();

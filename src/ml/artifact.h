@@ -30,6 +30,7 @@ struct ModelArtifact {
   std::vector<std::string> labels;  // sorted; the head's first labels.size() classes
   int none_class = -1;              // head class of `_none` negatives, or -1 if none trained
   LinearHead head;
+  std::string head_type = "logistic";  // "logistic" or "prototype" (both linear at inference)
   Calibration calibration;
   Evaluation evaluation;
   std::string created;  // RFC 3339

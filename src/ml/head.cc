@@ -16,6 +16,34 @@ std::vector<double> LinearHead::Logits(const float* embedding) const {
   return z;
 }
 
+Result<LinearHead> TrainPrototypeHead(const std::vector<float>& x, const std::vector<int>& y,
+                                      int dim, int num_classes) {
+  const size_t n = y.size();
+  if (dim <= 0 || num_classes < 2 || n == 0 || x.size() != n * static_cast<size_t>(dim)) {
+    return InvalidArgumentError("TrainPrototypeHead: bad shapes");
+  }
+  std::vector<double> sum(static_cast<size_t>(num_classes) * dim, 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    if (y[i] < 0 || y[i] >= num_classes) return InvalidArgumentError("label out of range");
+    for (int d = 0; d < dim; ++d) sum[static_cast<size_t>(y[i]) * dim + d] += x[i * dim + d];
+  }
+  LinearHead head;
+  head.num_classes = num_classes;
+  head.dim = dim;
+  head.weights.assign(sum.size(), 0.0f);
+  head.bias.assign(num_classes, 0.0f);
+  for (int c = 0; c < num_classes; ++c) {
+    double norm = 0;
+    for (int d = 0; d < dim; ++d) norm += sum[static_cast<size_t>(c) * dim + d] * sum[static_cast<size_t>(c) * dim + d];
+    norm = std::sqrt(norm);
+    if (norm <= 0) continue;
+    for (int d = 0; d < dim; ++d) {
+      head.weights[static_cast<size_t>(c) * dim + d] = static_cast<float>(sum[static_cast<size_t>(c) * dim + d] / norm);
+    }
+  }
+  return head;
+}
+
 Result<LinearHead> TrainLinearHead(const std::vector<float>& x, const std::vector<int>& y, int dim,
                                    int num_classes, const HeadOptions& options,
                                    const ProgressCallback& progress, const std::string& phase) {

@@ -37,6 +37,12 @@ struct HeadOptions {
   bool balance_classes = true;  // weight each sample by N / (C * n_class)
 };
 
+// Nearest-class-mean head: row c of W is the L2-normalised mean of class c's embeddings, b = 0,
+// so logits are cosine similarities (the temperature later sets their scale). Classes without
+// samples get a zero row.
+Result<LinearHead> TrainPrototypeHead(const std::vector<float>& x, const std::vector<int>& y,
+                                      int dim, int num_classes);
+
 // X: n x dim row-major; y: class index in [0, num_classes) per row. Classes without samples
 // get weights but are never preferred (their bias decreases). InvalidArgument on bad shapes.
 Result<LinearHead> TrainLinearHead(const std::vector<float>& x, const std::vector<int>& y, int dim,

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 namespace loupe::ml {
@@ -37,6 +38,20 @@ TEST(LinearHead, SeparatesClustersDeterministicallyAndReportsProgress) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->weights, head->weights);
   EXPECT_EQ(TrainLinearHead(x, y, 5, 3, opt).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(PrototypeHead, RowsAreNormalisedClassMeans) {
+  // Class 0: (1, 0) and (1, 2) -> mean (1, 1) -> (0.7071, 0.7071); class 1: (0, -3) -> (0, -1).
+  std::vector<float> x = {1, 0, 1, 2, 0, -3};
+  auto head = TrainPrototypeHead(x, {0, 0, 1}, 2, 3);
+  ASSERT_TRUE(head.ok());
+  EXPECT_NEAR(head->weights[0], std::sqrt(0.5), 1e-6);
+  EXPECT_NEAR(head->weights[1], std::sqrt(0.5), 1e-6);
+  EXPECT_FLOAT_EQ(head->weights[2], 0);
+  EXPECT_FLOAT_EQ(head->weights[3], -1);
+  EXPECT_FLOAT_EQ(head->weights[4], 0);  // class 2 has no samples
+  std::vector<float> e = {0.6f, 0.8f};
+  EXPECT_NEAR(head->Logits(e.data())[0], std::sqrt(0.5) * 1.4, 1e-6);
 }
 
 }  // namespace

@@ -87,7 +87,8 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
     }
   }
 
-  auto fit = [&](const std::function<bool(const Embedded&)>& use, const std::string& phase) {
+  auto fit = [&](const std::function<bool(const Embedded&)>& use, const std::string& phase,
+                 HeadType type) {
     std::vector<float> x;
     std::vector<int> y;
     for (const Embedded& e : train) {
@@ -95,6 +96,7 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
       x.insert(x.end(), e.embedding.begin(), e.embedding.end());
       y.push_back(e.cls);
     }
+    if (type == HeadType::kPrototype) return TrainPrototypeHead(x, y, dim, num_classes);
     return TrainLinearHead(x, y, dim, num_classes, options.head, progress, phase);
   };
 
@@ -107,24 +109,44 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
     fold[i] = std::min(folds - 1, static_cast<int>(
         SplitScore(Sha256Hex(std::to_string(options.seed) + ":" + ds.images[i].sha256)) * folds));
   }
+  HeadType head_type = options.head_type == HeadType::kAuto ? HeadType::kLogistic : options.head_type;
   Calibration calibration;
   if (folds >= 2) {
-    std::vector<CalibrationSample> samples;
-    for (int f = 0; f < folds; ++f) {
-      ASSIGN_OR_RETURN(LinearHead h, fit([&](const Embedded& e) { return fold[e.image] != f; },
-                                         "cross-validation"));
-      for (const Embedded& e : train) {
-        if (e.original && fold[e.image] == f) samples.push_back({h.Logits(e.embedding.data()), e.cls, 1.0});
+    const std::vector<HeadType> candidates =
+        options.head_type == HeadType::kAuto
+            ? std::vector<HeadType>{HeadType::kLogistic, HeadType::kPrototype}
+            : std::vector<HeadType>{options.head_type};
+    std::vector<std::vector<CalibrationSample>> oof(candidates.size());
+    std::vector<int> oof_correct(candidates.size(), 0);
+    for (size_t t = 0; t < candidates.size(); ++t) {
+      for (int f = 0; f < folds; ++f) {
+        ASSIGN_OR_RETURN(LinearHead h, fit([&](const Embedded& e) { return fold[e.image] != f; },
+                                           "cross-validation", candidates[t]));
+        for (const Embedded& e : train) {
+          if (!e.original || fold[e.image] != f) continue;
+          std::vector<double> z = h.Logits(e.embedding.data());
+          if (e.cls >= 0 && e.cls < k) {
+            oof_correct[t] += static_cast<int>(std::max_element(z.begin(), z.begin() + k) - z.begin()) == e.cls;
+          }
+          oof[t].push_back({std::move(z), e.cls, 1.0});
+        }
       }
     }
+    const size_t best = static_cast<size_t>(
+        std::max_element(oof_correct.begin(), oof_correct.end()) - oof_correct.begin());
+    head_type = candidates[best];
+    std::vector<CalibrationSample> samples = std::move(oof[best]);
     const size_t known = samples.size();
     const bool open_set = options.open_set && k >= 3;
     if (open_set) {
       for (int c = 0; c < k; ++c) {
         ASSIGN_OR_RETURN(LinearHead h, fit([&](const Embedded& e) { return e.cls != c; },
-                                           "open-set calibration"));
+                                           "open-set calibration", head_type));
         for (const Embedded& e : train) {
-          if (e.original && e.cls == c) samples.push_back({h.Logits(e.embedding.data()), -1, 1.0});
+          if (!e.original || e.cls != c) continue;
+          std::vector<double> z = h.Logits(e.embedding.data());
+          z[c] = -1e4;  // a model that has never heard of label c
+          samples.push_back({std::move(z), -1, 1.0});
         }
       }
       const size_t held_out = samples.size() - known;
@@ -137,13 +159,14 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
     result.warnings.push_back("too few training images to calibrate; confidences uncalibrated");
   }
 
-  ASSIGN_OR_RETURN(LinearHead head, fit([](const Embedded&) { return true; }, "head"));
+  ASSIGN_OR_RETURN(LinearHead head, fit([](const Embedded&) { return true; }, "head", head_type));
 
   ModelArtifact& a = result.artifact;
   a.backbone = backbone.info();
   a.labels = ds.labels;
   a.none_class = none_class;
   a.head = std::move(head);
+  a.head_type = head_type == HeadType::kPrototype ? "prototype" : "logistic";
   a.calibration = calibration;
   a.created = FormatRfc3339(clock.Now());
   a.seed = options.seed;

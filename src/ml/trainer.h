@@ -18,6 +18,12 @@
 
 namespace loupe::ml {
 
+enum class HeadType {
+  kAuto,       // whichever of the two scores better top-1 in cross-validation
+  kLogistic,   // TrainLinearHead
+  kPrototype,  // TrainPrototypeHead (cosine to class means)
+};
+
 struct TrainOptions {
   uint64_t seed = 0;
   double test_fraction = 0.2;
@@ -25,6 +31,7 @@ struct TrainOptions {
   bool ensure_test_image = true;        // see DatasetOptions
   int augmentations = 3;                // augmented copies per training image
   HeadOptions head;
+  HeadType head_type = HeadType::kAuto;
   int cv_folds = 5;
   // Open-set calibration: leave-one-label-out heads score each held-out label's images as
   // "none of these", so the fitted none logit learns what an unseen logo looks like. The
