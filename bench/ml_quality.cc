@@ -61,12 +61,14 @@ int main(int argc, char** argv) {
   uint64_t seed = 0;
   int threads = 1;
   double threshold = 70;
+  bool keypoints = false;
   app.add_option("--data", data, "logogen output directory")->required();
   app.add_option("--tag", tag, "name prefix of the RESULT lines");
   app.add_option("--backbone", backbone_path, "TorchScript backbone instead of the builtin");
   app.add_option("--seed", seed, "training seed");
   app.add_option("--threads", threads, "torch threads for training (prediction uses 1)");
   app.add_option("--threshold", threshold, "confidence for false-accept counting");
+  app.add_flag("--keypoints", keypoints, "fuse the SIFT keypoint stage");
   CLI11_PARSE(app, argc, argv);
 
   std::cout << "MACHINE cpu=\"" << CpuModel() << "\" cores=" << std::thread::hardware_concurrency()
@@ -89,6 +91,7 @@ int main(int argc, char** argv) {
   opt.seed = seed;
   opt.test_fraction = 0;  // logogen's test/ is the test set
   opt.ensure_test_image = false;
+  opt.keypoints = keypoints;
   SystemClock clock;
   auto t0 = std::chrono::steady_clock::now();
   Result<ml::TrainResult> trained = ml::Train(**source, *backbone, opt, clock);
@@ -146,6 +149,8 @@ int main(int argc, char** argv) {
             << "RESULT " << tag << ".false_accept_none_at_" << threshold << "=" << fa_none << " ratio\n"
             << "RESULT " << tag << ".false_accept_novel_at_" << threshold << "=" << fa_novel << " ratio\n"
             << "RESULT " << tag << ".temperature=" << a.calibration.temperature << " -\n"
+            << "RESULT " << tag << ".keypoint_weight=" << a.keypoint_weight << " -\n"
+            << "HEAD " << tag << " type=" << a.head_type << "\n"
             << "RESULT " << tag << ".train_wall=" << train_s << " s\n"
             << "RESULT " << tag << ".predict_p50=" << pct(0.5) << " ms\n"
             << "RESULT " << tag << ".predict_p99=" << pct(0.99) << " ms\n";

@@ -59,6 +59,7 @@ struct TrainArgs {
   int augmentations = 3;
   int threads = 1;
   bool quiet = false;
+  bool keypoints = false;
 };
 
 void RunTrain(const TrainArgs& args) {
@@ -71,6 +72,7 @@ void RunTrain(const TrainArgs& args) {
   opt.seed = args.seed;
   opt.test_fraction = args.test_fraction;
   opt.augmentations = args.augmentations;
+  opt.keypoints = args.keypoints;
   if (!args.previous.empty()) {
     std::ifstream in(fs::path(args.previous) / "manifest.jsonl");
     if (!in) Fail(NotFoundError("no manifest.jsonl in " + args.previous));
@@ -170,6 +172,8 @@ void RegisterMlCommands(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(0, 32));
   train->add_option("--threads", train_args->threads, "Compute threads")->check(CLI::Range(1, 256));
   train->add_flag("--quiet", train_args->quiet, "No progress on stderr");
+  train->add_flag("--keypoints", train_args->keypoints,
+                  "Fuse the classical SIFT keypoint stage (slower; see docs/ml.md)");
   train->callback(Guarded(exit_code, [train_args] { RunTrain(*train_args); }));
 
   struct EvalArgs {

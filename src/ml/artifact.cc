@@ -1,5 +1,6 @@
 #include "ml/artifact.h"
 
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -33,6 +34,16 @@ Result<std::string> ReadFile(const fs::path& p) {
 
 }  // namespace
 
+std::vector<double> ModelArtifact::Logits(const float* embedding, const std::vector<int>* votes) const {
+  std::vector<double> z = head.Logits(embedding);
+  if (votes && keypoint_weight != 0) {
+    for (size_t c = 0; c < votes->size() && c < labels.size(); ++c) {
+      z[c] += keypoint_weight * std::log1p((*votes)[c]);
+    }
+  }
+  return z;
+}
+
 Status SaveArtifact(const ModelArtifact& a, std::string_view manifest, const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -63,6 +74,7 @@ Status SaveArtifact(const ModelArtifact& a, std::string_view manifest, const fs:
   j["calibration"] = {{"temperature", a.calibration.temperature},
                       {"has_none_logit", a.calibration.has_none_logit},
                       {"none_logit", a.calibration.none_logit}};
+  j["keypoints"] = {{"file", a.keypoints ? "keypoints.bin" : ""}, {"weight", a.keypoint_weight}};
   j["metrics"] = {{"top1_accuracy", a.evaluation.top1_accuracy},
                   {"macro_f1", a.evaluation.macro_f1},
                   {"ece", a.evaluation.ece}};
@@ -80,6 +92,7 @@ Status SaveArtifact(const ModelArtifact& a, std::string_view manifest, const fs:
     RETURN_IF_ERROR(WriteFileAtomic(dir / "backbone.pt", pt));
     RETURN_IF_ERROR(WriteFileAtomic(dir / "backbone.json", pj));
   }
+  if (a.keypoints) RETURN_IF_ERROR(WriteFileAtomic(dir / "keypoints.bin", a.keypoints->Serialize()));
   nlohmann::json eval = a.evaluation;
   RETURN_IF_ERROR(WriteFileAtomic(dir / "manifest.jsonl", manifest));
   RETURN_IF_ERROR(WriteFileAtomic(dir / "evaluation.json", eval.dump(2)));
@@ -128,6 +141,16 @@ Result<ModelArtifact> ReadArtifact(const fs::path& dir) {
     a.calibration.temperature = c.at("temperature").get<double>();
     a.calibration.has_none_logit = c.at("has_none_logit").get<bool>();
     a.calibration.none_logit = c.at("none_logit").get<double>();
+    const nlohmann::json& kp = j.at("keypoints");
+    a.keypoint_weight = kp.at("weight").get<double>();
+    if (!kp.at("file").get<std::string>().empty()) {
+      ASSIGN_OR_RETURN(std::string bin, ReadFile(dir / "keypoints.bin"));
+      ASSIGN_OR_RETURN(std::unique_ptr<KeypointVoter> voter, KeypointVoter::Deserialize(bin));
+      if (voter->num_classes() != static_cast<int>(j.at("labels").size())) {
+        return InvalidArgumentError("keypoints.bin does not match the labels");
+      }
+      a.keypoints = std::move(voter);
+    }
     const nlohmann::json& t = j.at("training");
     a.seed = t.at("seed").get<uint64_t>();
     a.train_images = t.at("train_images").get<int>();

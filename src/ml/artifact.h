@@ -5,6 +5,7 @@
 //   evaluation.json   the full Evaluation of the test split
 //   manifest.jsonl    the Ground Truth training manifest (with the train/test split)
 //   backbone.pt/.json only for a bring-your-own TorchScript backbone (copied in)
+//   keypoints.bin     only with the keypoint first stage (KeypointVoter::Serialize)
 // Builtin backbones are referenced by id and hash. Loading refuses unknown format versions,
 // inconsistent shapes and a backbone whose hash differs from the recorded one.
 // Value type; thread-compatible.
@@ -20,6 +21,7 @@
 #include "ml/calibration.h"
 #include "ml/evaluation.h"
 #include "ml/head.h"
+#include "ml/keypoint_voter.h"
 
 namespace loupe::ml {
 
@@ -32,12 +34,18 @@ struct ModelArtifact {
   LinearHead head;
   std::string head_type = "logistic";  // "logistic" or "prototype" (both linear at inference)
   Calibration calibration;
+  // Optional classical first stage, fused as z_c + keypoint_weight * ln(1 + votes_c).
+  std::shared_ptr<const KeypointVoter> keypoints;
+  double keypoint_weight = 0;
   Evaluation evaluation;
   std::string created;  // RFC 3339
   uint64_t seed = 0;
   int train_images = 0;
   int test_images = 0;
   double training_seconds = 0;
+
+  // Head logits of `embedding`, fused with keypoint votes (one per label) when given.
+  std::vector<double> Logits(const float* embedding, const std::vector<int>* votes) const;
 };
 
 // Writes the artifact directory (created if missing; files replaced). For a torchscript

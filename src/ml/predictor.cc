@@ -28,9 +28,9 @@ DecodeOptions Predictor::DecodeOptionsFor(const ImageLimits& limits) const {
   return opt;
 }
 
-Prediction Predictor::FromEmbedding(const float* embedding) const {
+Prediction Predictor::FromEmbedding(const float* embedding, const std::vector<int>* votes) const {
   std::vector<double> probs =
-      CalibratedProbabilities(artifact_.head.Logits(embedding), artifact_.calibration);
+      CalibratedProbabilities(artifact_.Logits(embedding, votes), artifact_.calibration);
   Prediction out;
   out.none_confidence = 100 * probs.back();
   if (artifact_.none_class >= 0) out.none_confidence += 100 * probs[artifact_.none_class];
@@ -49,7 +49,13 @@ Result<std::vector<Prediction>> Predictor::PredictBatch(const std::vector<const 
   std::vector<Prediction> out;
   out.reserve(emb.count);
   for (int i = 0; i < emb.count; ++i) {
-    out.push_back(FromEmbedding(&emb.embeddings[static_cast<size_t>(i) * emb.dim]));
+    std::vector<int> votes;
+    if (artifact_.keypoints) {
+      votes = artifact_.keypoints->Votes(
+          ExtractKeypoints(*images[i], artifact_.keypoints->options()));
+    }
+    out.push_back(FromEmbedding(&emb.embeddings[static_cast<size_t>(i) * emb.dim],
+                                artifact_.keypoints ? &votes : nullptr));
   }
   return out;
 }

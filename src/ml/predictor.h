@@ -46,8 +46,9 @@ class Predictor {
   Result<std::vector<Prediction>> PredictBatch(const std::vector<const Image*>& images) const;
   // The decode options that fit this model's input (DCT-scaled JPEG decode).
   DecodeOptions DecodeOptionsFor(const ImageLimits& limits) const;
-  // Head + calibration on an embedding (dim floats).
-  Prediction FromEmbedding(const float* embedding) const;
+  // Head (+ keypoint votes, one per label, when the model has the keypoint stage) and
+  // calibration on an embedding (dim floats).
+  Prediction FromEmbedding(const float* embedding, const std::vector<int>* votes = nullptr) const;
 
  private:
   Predictor(ModelArtifact artifact, std::shared_ptr<const Backbone> backbone)

