@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
             << "RESULT " << tag << ".false_accept_none_at_" << threshold << "=" << fa_none << " ratio\n"
             << "RESULT " << tag << ".false_accept_novel_at_" << threshold << "=" << fa_novel << " ratio\n"
             << "RESULT " << tag << ".temperature=" << a.calibration.temperature << " -\n"
-            << "RESULT " << tag << ".keypoint_weight=" << a.keypoint_weight << " -\n"
+            << "RESULT " << tag << ".keypoint_weight=" << a.calibration.evidence_weight << " -\n"
             << "HEAD " << tag << " type=" << a.head_type << "\n"
             << "RESULT " << tag << ".train_wall=" << train_s << " s\n"
             << "RESULT " << tag << ".predict_p50=" << pct(0.5) << " ms\n"

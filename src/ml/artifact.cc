@@ -34,14 +34,10 @@ Result<std::string> ReadFile(const fs::path& p) {
 
 }  // namespace
 
-std::vector<double> ModelArtifact::Logits(const float* embedding, const std::vector<int>* votes) const {
-  std::vector<double> z = head.Logits(embedding);
-  if (votes && keypoint_weight != 0) {
-    for (size_t c = 0; c < votes->size() && c < labels.size(); ++c) {
-      z[c] += keypoint_weight * std::log1p((*votes)[c]);
-    }
-  }
-  return z;
+std::vector<double> VoteEvidence(const std::vector<int>& votes) {
+  std::vector<double> e(votes.size());
+  for (size_t c = 0; c < votes.size(); ++c) e[c] = std::log1p(votes[c]);
+  return e;
 }
 
 Status SaveArtifact(const ModelArtifact& a, std::string_view manifest, const fs::path& dir) {
@@ -73,8 +69,9 @@ Status SaveArtifact(const ModelArtifact& a, std::string_view manifest, const fs:
                {"bias", a.head.bias}};
   j["calibration"] = {{"temperature", a.calibration.temperature},
                       {"has_none_logit", a.calibration.has_none_logit},
-                      {"none_logit", a.calibration.none_logit}};
-  j["keypoints"] = {{"file", a.keypoints ? "keypoints.bin" : ""}, {"weight", a.keypoint_weight}};
+                      {"none_logit", a.calibration.none_logit},
+                      {"evidence_weight", a.calibration.evidence_weight}};
+  j["keypoints"] = {{"file", a.keypoints ? "keypoints.bin" : ""}};
   j["metrics"] = {{"top1_accuracy", a.evaluation.top1_accuracy},
                   {"macro_f1", a.evaluation.macro_f1},
                   {"ece", a.evaluation.ece}};
@@ -92,7 +89,8 @@ Status SaveArtifact(const ModelArtifact& a, std::string_view manifest, const fs:
     RETURN_IF_ERROR(WriteFileAtomic(dir / "backbone.pt", pt));
     RETURN_IF_ERROR(WriteFileAtomic(dir / "backbone.json", pj));
   }
-  if (a.keypoints) RETURN_IF_ERROR(WriteFileAtomic(dir / "keypoints.bin", a.keypoints->Serialize()));
+  if (a.keypoints)
+    RETURN_IF_ERROR(WriteFileAtomic(dir / "keypoints.bin", a.keypoints->Serialize()));
   nlohmann::json eval = a.evaluation;
   RETURN_IF_ERROR(WriteFileAtomic(dir / "manifest.jsonl", manifest));
   RETURN_IF_ERROR(WriteFileAtomic(dir / "evaluation.json", eval.dump(2)));
@@ -123,7 +121,8 @@ Result<ModelArtifact> ReadArtifact(const fs::path& dir) {
     if (resize != "stretch" && resize != "keep_aspect") {
       return InvalidArgumentError("unknown resize mode '" + resize + "'");
     }
-    a.backbone.preprocessing.resize = resize == "keep_aspect" ? ResizeMode::kKeepAspect : ResizeMode::kStretch;
+    a.backbone.preprocessing.resize =
+        resize == "keep_aspect" ? ResizeMode::kKeepAspect : ResizeMode::kStretch;
     a.backbone.preprocessing.input_width = p.at("input_width").get<int>();
     a.backbone.preprocessing.input_height = p.at("input_height").get<int>();
     a.backbone.preprocessing.mean = p.at("mean").get<std::array<float, 3>>();
@@ -141,8 +140,8 @@ Result<ModelArtifact> ReadArtifact(const fs::path& dir) {
     a.calibration.temperature = c.at("temperature").get<double>();
     a.calibration.has_none_logit = c.at("has_none_logit").get<bool>();
     a.calibration.none_logit = c.at("none_logit").get<double>();
+    a.calibration.evidence_weight = c.at("evidence_weight").get<double>();
     const nlohmann::json& kp = j.at("keypoints");
-    a.keypoint_weight = kp.at("weight").get<double>();
     if (!kp.at("file").get<std::string>().empty()) {
       ASSIGN_OR_RETURN(std::string bin, ReadFile(dir / "keypoints.bin"));
       ASSIGN_OR_RETURN(std::unique_ptr<KeypointVoter> voter, KeypointVoter::Deserialize(bin));
@@ -161,8 +160,8 @@ Result<ModelArtifact> ReadArtifact(const fs::path& dir) {
   }
   const int k = static_cast<int>(a.labels.size());
   const int expected_classes = k + (a.none_class >= 0 ? 1 : 0);
-  if (k < 2 || a.head.num_classes != expected_classes ||
-      (a.none_class >= 0 && a.none_class != k) || a.head.dim != a.backbone.embedding_dim ||
+  if (k < 2 || a.head.num_classes != expected_classes || (a.none_class >= 0 && a.none_class != k) ||
+      a.head.dim != a.backbone.embedding_dim ||
       a.head.weights.size() != static_cast<size_t>(a.head.num_classes) * a.head.dim ||
       a.head.bias.size() != static_cast<size_t>(a.head.num_classes) ||
       !(a.calibration.temperature > 0)) {
@@ -177,7 +176,8 @@ Result<ModelArtifact> ReadArtifact(const fs::path& dir) {
   return a;
 }
 
-Result<std::unique_ptr<Backbone>> LoadArtifactBackbone(const ModelArtifact& a, const fs::path& dir) {
+Result<std::unique_ptr<Backbone>> LoadArtifactBackbone(const ModelArtifact& a,
+                                                       const fs::path& dir) {
   std::unique_ptr<Backbone> backbone;
   if (a.backbone.kind == "torchscript") {
     ASSIGN_OR_RETURN(backbone, LoadTorchScriptBackbone(dir / "backbone.pt"));

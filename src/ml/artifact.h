@@ -34,19 +34,19 @@ struct ModelArtifact {
   LinearHead head;
   std::string head_type = "logistic";  // "logistic" or "prototype" (both linear at inference)
   Calibration calibration;
-  // Optional classical first stage, fused as z_c + keypoint_weight * ln(1 + votes_c).
+  // Optional classical first stage; its votes enter the calibrated logits as
+  // calibration.evidence_weight * ln(1 + votes_c).
   std::shared_ptr<const KeypointVoter> keypoints;
-  double keypoint_weight = 0;
   Evaluation evaluation;
   std::string created;  // RFC 3339
   uint64_t seed = 0;
   int train_images = 0;
   int test_images = 0;
   double training_seconds = 0;
-
-  // Head logits of `embedding`, fused with keypoint votes (one per label) when given.
-  std::vector<double> Logits(const float* embedding, const std::vector<int>* votes) const;
 };
+
+// ln(1 + votes) per label: the evidence CalibratedProbabilities adds.
+std::vector<double> VoteEvidence(const std::vector<int>& votes);
 
 // Writes the artifact directory (created if missing; files replaced). For a torchscript
 // backbone, copies backbone.source and its .json in.

@@ -33,13 +33,19 @@ double GoldenMin(const std::function<double(double)>& f, double lo, double hi, i
 
 }  // namespace
 
-std::vector<double> CalibratedProbabilities(const std::vector<double>& logits, const Calibration& c) {
+std::vector<double> CalibratedProbabilities(const std::vector<double>& logits, const Calibration& c,
+                                            const std::vector<double>* evidence) {
   std::vector<double> p(logits.size() + 1);
+  std::vector<double> z(logits.size());
   double zmax = c.has_none_logit ? c.none_logit : -1e300;
-  for (double z : logits) zmax = std::max(zmax, z / c.temperature);
+  for (size_t k = 0; k < logits.size(); ++k) {
+    z[k] = logits[k] / c.temperature;
+    if (evidence && k < evidence->size()) z[k] += c.evidence_weight * (*evidence)[k];
+    zmax = std::max(zmax, z[k]);
+  }
   double sum = 0;
   for (size_t k = 0; k < logits.size(); ++k) {
-    p[k] = std::exp(logits[k] / c.temperature - zmax);
+    p[k] = std::exp(z[k] - zmax);
     sum += p[k];
   }
   p.back() = c.has_none_logit ? std::exp(c.none_logit - zmax) : 0.0;
@@ -52,7 +58,7 @@ double CalibrationNll(const std::vector<CalibrationSample>& samples, const Calib
                       int none_class) {
   double nll = 0, wsum = 0;
   for (const CalibrationSample& s : samples) {
-    std::vector<double> p = CalibratedProbabilities(s.logits, c);
+    std::vector<double> p = CalibratedProbabilities(s.logits, c, &s.evidence);
     double q;
     if (s.target < 0 || s.target == none_class) {
       q = p.back() + (none_class >= 0 ? p[none_class] : 0.0);
@@ -66,27 +72,40 @@ double CalibrationNll(const std::vector<CalibrationSample>& samples, const Calib
 }
 
 Result<Calibration> FitCalibration(const std::vector<CalibrationSample>& samples,
-                                   bool fit_none_logit, int none_class) {
+                                   bool fit_none_logit, int none_class,
+                                   const std::vector<double>& evidence_weights) {
   if (samples.empty()) return InvalidArgumentError("no held-out samples to calibrate on");
-  Calibration best;
-  best.has_none_logit = fit_none_logit;
-  auto best_b0 = [&](double temperature) {
-    Calibration c = best;
-    c.temperature = temperature;
-    if (!fit_none_logit) return c;
-    c.none_logit = GoldenMin(
-        [&](double b0) {
-          Calibration t = c;
-          t.none_logit = b0;
-          return CalibrationNll(samples, t, none_class);
-        },
-        -20, 20, 40);
-    return c;
-  };
-  double log_t = GoldenMin(
-      [&](double lt) { return CalibrationNll(samples, best_b0(std::exp(lt)), none_class); },
-      std::log(0.05), std::log(20.0), 40);
-  return best_b0(std::exp(log_t));
+  if (evidence_weights.empty()) return InvalidArgumentError("no evidence weights to try");
+  Calibration winner;
+  double winner_nll = 1e300;
+  for (double ew : evidence_weights) {
+    Calibration best;
+    best.has_none_logit = fit_none_logit;
+    best.evidence_weight = ew;
+    auto best_b0 = [&](double temperature) {
+      Calibration c = best;
+      c.temperature = temperature;
+      if (!fit_none_logit) return c;
+      c.none_logit = GoldenMin(
+          [&](double b0) {
+            Calibration t = c;
+            t.none_logit = b0;
+            return CalibrationNll(samples, t, none_class);
+          },
+          -20, 20, 40);
+      return c;
+    };
+    double log_t = GoldenMin(
+        [&](double lt) { return CalibrationNll(samples, best_b0(std::exp(lt)), none_class); },
+        std::log(0.05), std::log(20.0), 40);
+    Calibration fitted = best_b0(std::exp(log_t));
+    const double nll = CalibrationNll(samples, fitted, none_class);
+    if (nll < winner_nll) {
+      winner_nll = nll;
+      winner = fitted;
+    }
+  }
+  return winner;
 }
 
 double ExpectedCalibrationError(const std::vector<double>& confidences,

@@ -12,27 +12,35 @@ namespace loupe::ml {
 
 struct Calibration {
   double temperature = 1.0;
+  // Weight of per-class additive evidence (ln(1 + keypoint votes)), added after the
+  // temperature: calibrated logit_k = z_k / T + evidence_weight * evidence_k.
+  double evidence_weight = 0.0;
   // Logit of the implicit "none" outcome, on the scale of logits / temperature. Only used when
   // has_none_logit.
   bool has_none_logit = false;
   double none_logit = 0.0;
 };
 
-// Softmax over (logits / T, none_logit): head classes first, the implicit none outcome last
-// (probability 0 when !has_none_logit).
-std::vector<double> CalibratedProbabilities(const std::vector<double>& logits, const Calibration& c);
+// Softmax over (logits / T + evidence_weight * evidence, none_logit): head classes first, the
+// implicit none outcome last (probability 0 when !has_none_logit). `evidence` may be null or
+// shorter than logits (missing entries count 0).
+std::vector<double> CalibratedProbabilities(const std::vector<double>& logits, const Calibration& c,
+                                            const std::vector<double>* evidence = nullptr);
 
 struct CalibrationSample {
   std::vector<double> logits;  // head logits
   int target = -1;             // head class index; -1 = none of the labels
   double weight = 1.0;
+  std::vector<double> evidence;  // optional, see Calibration::evidence_weight
 };
 
 // Fits T (in [0.05, 20]) and, when fit_none_logit, the none logit (in [-20, 20]) by golden-
-// section search on the weighted NLL. A target of -1 (or of `none_class`, the head's own
-// negatives class, if >= 0) is explained by the none outcome plus that class.
+// section search on the weighted NLL, for each evidence weight in `evidence_weights`, and
+// keeps the best. A target of -1 (or of `none_class`, the head's own negatives class, if
+// >= 0) is explained by the none outcome plus that class.
 Result<Calibration> FitCalibration(const std::vector<CalibrationSample>& samples,
-                                   bool fit_none_logit, int none_class = -1);
+                                   bool fit_none_logit, int none_class = -1,
+                                   const std::vector<double>& evidence_weights = {0.0});
 
 // Weighted NLL of `samples` under `c` (what FitCalibration minimises).
 double CalibrationNll(const std::vector<CalibrationSample>& samples, const Calibration& c,

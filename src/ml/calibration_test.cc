@@ -27,7 +27,7 @@ TEST(Calibration, FitsTheHandComputedTemperature) {
   // Every sample has logits (2, 0) and 75 % are class 0: the NLL is minimal where
   // sigmoid(2 / T) = 0.75, i.e. T = 2 / ln 3.
   std::vector<CalibrationSample> samples;
-  for (int i = 0; i < 4; ++i) samples.push_back({{2.0, 0.0}, i < 3 ? 0 : 1, 1.0});
+  for (int i = 0; i < 4; ++i) samples.push_back({{2.0, 0.0}, i < 3 ? 0 : 1, 1.0, {}});
   Result<Calibration> c = FitCalibration(samples, false);
   ASSERT_TRUE(c.ok());
   EXPECT_NEAR(c->temperature, 2 / std::log(3.0), 1e-4);
@@ -38,15 +38,31 @@ TEST(Calibration, FitsTheNoneLogitFromHeldOutNegatives) {
   // Logits (0, 0) always; half the samples are class 0, a quarter class 1, a quarter none.
   // Optimum: p = (1/2, 1/4, 1/4) is unreachable with equal logits, but p0 = p1 = 3/8 and
   // p_none = 1/4 is the best softmax(0, 0, b): e^b / (2 + e^b) = 1/4 -> b = ln(2/3).
-  std::vector<CalibrationSample> samples = {{{0, 0}, 0, 1}, {{0, 0}, 0, 1}, {{0, 0}, 1, 1}, {{0, 0}, -1, 1}};
+  std::vector<CalibrationSample> samples = {{{0, 0}, 0, 1, {}}, {{0, 0}, 0, 1, {}}, {{0, 0}, 1, 1, {}}, {{0, 0}, -1, 1, {}}};
   Result<Calibration> c = FitCalibration(samples, true);
   ASSERT_TRUE(c.ok());
   EXPECT_TRUE(c->has_none_logit);
   EXPECT_NEAR(c->none_logit, std::log(2.0 / 3.0), 1e-4);
   // A head class for negatives counts as "none" too.
-  std::vector<CalibrationSample> with_class = {{{0, 0, 5}, 2, 1}};
+  std::vector<CalibrationSample> with_class = {{{0, 0, 5}, 2, 1, {}}};
   Calibration n;
   EXPECT_NEAR(CalibrationNll(with_class, n, 2), -std::log(std::exp(5.0) / (2 + std::exp(5.0))), 1e-9);
+}
+
+TEST(Calibration, AddsWeightedEvidenceAfterTheTemperatureAndFitsItsWeight) {
+  Calibration c;
+  c.temperature = 5;
+  c.evidence_weight = 1;
+  std::vector<double> evidence = {std::log(2.0), 0};
+  std::vector<double> p = CalibratedProbabilities({0, 0}, c, &evidence);  // softmax(ln 2, 0)
+  EXPECT_NEAR(p[0], 2.0 / 3, 1e-12);
+  EXPECT_NEAR(p[1], 1.0 / 3, 1e-12);
+  // Class 0 is right 2 times in 3 with that evidence: weight 1 fits exactly; 0 and 2 do not.
+  std::vector<CalibrationSample> samples;
+  for (int i = 0; i < 3; ++i) samples.push_back({{0, 0}, i < 2 ? 0 : 1, 1.0, evidence});
+  Result<Calibration> fit = FitCalibration(samples, false, -1, {0.0, 1.0, 2.0});
+  ASSERT_TRUE(fit.ok());
+  EXPECT_DOUBLE_EQ(fit->evidence_weight, 1.0);
 }
 
 TEST(Calibration, ExpectedCalibrationErrorByHand) {

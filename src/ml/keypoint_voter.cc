@@ -63,7 +63,8 @@ Result<std::unique_ptr<KeypointVoter>> KeypointVoter::Build(std::vector<Keypoint
   v->num_classes_ = num_classes;
   int rows = 0;
   for (size_t i = 0; i < sets.size(); ++i) {
-    if (classes[i] < 0 || classes[i] >= num_classes) return InvalidArgumentError("class out of range");
+    if (classes[i] < 0 || classes[i] >= num_classes)
+      return InvalidArgumentError("class out of range");
     rows += sets[i].rows;
   }
   if (rows < 2) return FailedPreconditionError("no keypoints in the training images");
@@ -80,8 +81,8 @@ Result<std::unique_ptr<KeypointVoter>> KeypointVoter::Build(std::vector<Keypoint
   }
   try {
     cv::setRNGSeed(0);  // kd-tree construction is randomised: keep it deterministic
-    v->index_->flann = std::make_unique<cv::flann::Index>(v->index_->data,
-                                                          cv::flann::KDTreeIndexParams(4));
+    v->index_->flann =
+        std::make_unique<cv::flann::Index>(v->index_->data, cv::flann::KDTreeIndexParams(4));
   } catch (const cv::Exception& e) {
     return InternalError(std::string("FLANN index: ") + e.what());
   }
@@ -96,7 +97,8 @@ std::vector<int> KeypointVoter::Votes(const KeypointSet& query, int exclude) con
   cv::Mat q(query.rows, 128, CV_32F);
   for (int r = 0; r < query.rows; ++r) {
     float* dst = q.ptr<float>(r);
-    for (int c = 0; c < 128; ++c) dst[c] = query.descriptors[static_cast<size_t>(r) * 128 + c] / 255.0f;
+    for (int c = 0; c < 128; ++c)
+      dst[c] = query.descriptors[static_cast<size_t>(r) * 128 + c] / 255.0f;
   }
   const int k = std::min<int>(options_.neighbours + (exclude >= 0 ? 4 : 0), index_->data.rows);
   cv::Mat idx, dist;
@@ -149,7 +151,8 @@ std::string KeypointVoter::Serialize() const {
   for (size_t i = 0; i < sets_.size(); ++i) {
     put(classes_[i]);
     put(sets_[i].rows);
-    out.append(reinterpret_cast<const char*>(sets_[i].descriptors.data()), sets_[i].descriptors.size());
+    out.append(reinterpret_cast<const char*>(sets_[i].descriptors.data()),
+               sets_[i].descriptors.size());
   }
   return out;
 }
@@ -183,7 +186,8 @@ Result<std::unique_ptr<KeypointVoter>> KeypointVoter::Deserialize(std::string_vi
       return InvalidArgumentError("truncated keypoint index");
     }
     sets[i].rows = rows;
-    sets[i].descriptors.assign(bytes.begin() + pos, bytes.begin() + pos + static_cast<size_t>(rows) * 128);
+    sets[i].descriptors.assign(bytes.begin() + pos,
+                               bytes.begin() + pos + static_cast<size_t>(rows) * 128);
     pos += static_cast<size_t>(rows) * 128;
   }
   return Build(std::move(sets), std::move(classes), num_classes, opt);

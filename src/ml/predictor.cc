@@ -25,12 +25,18 @@ DecodeOptions Predictor::DecodeOptionsFor(const ImageLimits& limits) const {
   opt.limits = limits;
   const Preprocessing& p = artifact_.backbone.preprocessing;
   opt.min_short_side = std::max(p.input_width, p.input_height);
+  if (artifact_.keypoints) {
+    opt.min_short_side =
+        std::max(opt.min_short_side, artifact_.keypoints->options().max_side * 3 / 4);
+  }
   return opt;
 }
 
 Prediction Predictor::FromEmbedding(const float* embedding, const std::vector<int>* votes) const {
+  std::vector<double> evidence;
+  if (votes) evidence = VoteEvidence(*votes);
   std::vector<double> probs =
-      CalibratedProbabilities(artifact_.Logits(embedding, votes), artifact_.calibration);
+      CalibratedProbabilities(artifact_.head.Logits(embedding), artifact_.calibration, &evidence);
   Prediction out;
   out.none_confidence = 100 * probs.back();
   if (artifact_.none_class >= 0) out.none_confidence += 100 * probs[artifact_.none_class];
@@ -44,15 +50,16 @@ Prediction Predictor::FromEmbedding(const float* embedding, const std::vector<in
   return out;
 }
 
-Result<std::vector<Prediction>> Predictor::PredictBatch(const std::vector<const Image*>& images) const {
+Result<std::vector<Prediction>> Predictor::PredictBatch(
+    const std::vector<const Image*>& images) const {
   ASSIGN_OR_RETURN(BackboneOutput emb, backbone_->Forward(images, false));
   std::vector<Prediction> out;
   out.reserve(emb.count);
   for (int i = 0; i < emb.count; ++i) {
     std::vector<int> votes;
     if (artifact_.keypoints) {
-      votes = artifact_.keypoints->Votes(
-          ExtractKeypoints(*images[i], artifact_.keypoints->options()));
+      votes =
+          artifact_.keypoints->Votes(ExtractKeypoints(*images[i], artifact_.keypoints->options()));
     }
     out.push_back(FromEmbedding(&emb.embeddings[static_cast<size_t>(i) * emb.dim],
                                 artifact_.keypoints ? &votes : nullptr));
@@ -60,7 +67,8 @@ Result<std::vector<Prediction>> Predictor::PredictBatch(const std::vector<const 
   return out;
 }
 
-Result<Prediction> Predictor::PredictBytes(std::string_view bytes, const ImageLimits& limits) const {
+Result<Prediction> Predictor::PredictBytes(std::string_view bytes,
+                                           const ImageLimits& limits) const {
   ASSIGN_OR_RETURN(Image image, DecodeImage(bytes, DecodeOptionsFor(limits)));
   ASSIGN_OR_RETURN(std::vector<Prediction> out, PredictBatch({&image}));
   return std::move(out.front());

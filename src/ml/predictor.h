@@ -49,6 +49,8 @@ class Predictor {
   // Head (+ keypoint votes, one per label, when the model has the keypoint stage) and
   // calibration on an embedding (dim floats).
   Prediction FromEmbedding(const float* embedding, const std::vector<int>* votes = nullptr) const;
+  // Whether the model has the keypoint stage (needs larger decoded images).
+  bool uses_keypoints() const { return artifact_.keypoints != nullptr; }
 
  private:
   Predictor(ModelArtifact artifact, std::shared_ptr<const Backbone> backbone)

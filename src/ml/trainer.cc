@@ -54,13 +54,19 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
   decode.limits = options.limits;
   const Preprocessing& pre = backbone.info().preprocessing;
   decode.min_short_side = std::max(pre.input_width, pre.input_height);
+  if (options.keypoints) {
+    decode.min_short_side =
+        std::max(decode.min_short_side, options.keypoint_options.max_side * 3 / 4);
+  }
   std::vector<Embedded> train, test;
   const int dim = backbone.info().embedding_dim;
   for (size_t i = 0; i < ds.images.size(); ++i) {
     const DatasetImage& img = ds.images[i];
-    if (progress) progress({"embed", static_cast<int>(i) + 1, static_cast<int>(ds.images.size()), 0});
+    if (progress)
+      progress({"embed", static_cast<int>(i) + 1, static_cast<int>(ds.images.size()), 0});
     Result<std::string> bytes = source.Read(img.key);
-    Result<Image> decoded = bytes.ok() ? DecodeImage(*bytes, decode) : Result<Image>(bytes.status());
+    Result<Image> decoded =
+        bytes.ok() ? DecodeImage(*bytes, decode) : Result<Image>(bytes.status());
     if (!decoded.ok()) {
       result.warnings.push_back("'" + img.key + "' skipped: " + decoded.status().message());
       continue;
@@ -80,7 +86,8 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
       e.image = static_cast<int>(i);
       e.cls = cls;
       e.original = b == 0;
-      if (b == 0 && options.keypoints) e.keypoints = ExtractKeypoints(*decoded, options.keypoint_options);
+      if (b == 0 && options.keypoints)
+        e.keypoints = ExtractKeypoints(*decoded, options.keypoint_options);
       e.embedding.assign(out.embeddings.begin() + static_cast<size_t>(b) * dim,
                          out.embeddings.begin() + static_cast<size_t>(b + 1) * dim);
       (is_test ? test : train).push_back(std::move(e));
@@ -104,8 +111,9 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
       sets.push_back(e.keypoints);
       classes.push_back(e.cls);
     }
-    ASSIGN_OR_RETURN(std::unique_ptr<KeypointVoter> built,
-                     KeypointVoter::Build(std::move(sets), std::move(classes), k, options.keypoint_options));
+    ASSIGN_OR_RETURN(
+        std::unique_ptr<KeypointVoter> built,
+        KeypointVoter::Build(std::move(sets), std::move(classes), k, options.keypoint_options));
     voter = std::move(built);
     for (std::vector<Embedded>* set : {&train, &test}) {
       for (Embedded& e : *set) {
@@ -135,11 +143,13 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
   for (const Embedded& e : train) originals += e.original ? 1 : 0;
   const int folds = std::min(options.cv_folds, originals);
   for (size_t i = 0; i < ds.images.size(); ++i) {
-    fold[i] = std::min(folds - 1, static_cast<int>(
-        SplitScore(Sha256Hex(std::to_string(options.seed) + ":" + ds.images[i].sha256)) * folds));
+    fold[i] =
+        std::min(folds - 1, static_cast<int>(SplitScore(Sha256Hex(std::to_string(options.seed) +
+                                                                  ":" + ds.images[i].sha256)) *
+                                             folds));
   }
-  double keypoint_weight = 0;
-  HeadType head_type = options.head_type == HeadType::kAuto ? HeadType::kLogistic : options.head_type;
+  HeadType head_type =
+      options.head_type == HeadType::kAuto ? HeadType::kLogistic : options.head_type;
   Calibration calibration;
   if (folds >= 2) {
     const std::vector<HeadType> candidates =
@@ -156,9 +166,10 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
           if (!e.original || fold[e.image] != f) continue;
           std::vector<double> z = h.Logits(e.embedding.data());
           if (e.cls >= 0 && e.cls < k) {
-            oof_correct[t] += static_cast<int>(std::max_element(z.begin(), z.begin() + k) - z.begin()) == e.cls;
+            oof_correct[t] +=
+                static_cast<int>(std::max_element(z.begin(), z.begin() + k) - z.begin()) == e.cls;
           }
-          oof[t].push_back({std::move(z), e.cls, 1.0});
+          oof[t].push_back({std::move(z), e.cls, 1.0, {}});
           if (t == 0) sample_votes.push_back(e.votes);
         }
       }
@@ -177,7 +188,7 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
           if (!e.original || e.cls != c) continue;
           std::vector<double> z = h.Logits(e.embedding.data());
           z[c] = -1e4;  // a model that has never heard of label c
-          samples.push_back({std::move(z), -1, 1.0});
+          samples.push_back({std::move(z), -1, 1.0, {}});
           std::vector<int> votes = e.votes;
           if (!votes.empty()) votes[c] = 0;
           sample_votes.push_back(std::move(votes));
@@ -188,27 +199,11 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
       const double w = held_out > 0 ? share / (1 - share) * known / held_out : 0;
       for (size_t s = known; s < samples.size(); ++s) samples[s].weight = w;
     }
-    if (voter) {
-      // Fusion weight: the one whose calibrated held-out NLL is lowest.
-      double best_nll = 1e300;
-      for (double w : {0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0}) {
-        std::vector<CalibrationSample> fused = samples;
-        for (size_t s = 0; s < fused.size(); ++s) {
-          for (size_t c = 0; c < sample_votes[s].size(); ++c) {
-            fused[s].logits[c] += w * std::log1p(sample_votes[s][c]);
-          }
-        }
-        ASSIGN_OR_RETURN(Calibration c, FitCalibration(fused, open_set, none_class));
-        const double nll = CalibrationNll(fused, c, none_class);
-        if (nll < best_nll) {
-          best_nll = nll;
-          keypoint_weight = w;
-          calibration = c;
-        }
-      }
-    } else {
-      ASSIGN_OR_RETURN(calibration, FitCalibration(samples, open_set, none_class));
-    }
+    for (size_t i = 0; i < samples.size(); ++i) samples[i].evidence = VoteEvidence(sample_votes[i]);
+    const std::vector<double> weights =
+        voter ? std::vector<double>{0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0}
+              : std::vector<double>{0.0};
+    ASSIGN_OR_RETURN(calibration, FitCalibration(samples, open_set, none_class, weights));
   } else {
     result.warnings.push_back("too few training images to calibrate; confidences uncalibrated");
   }
@@ -222,20 +217,19 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
   a.head = std::move(head);
   a.head_type = head_type == HeadType::kPrototype ? "prototype" : "logistic";
   a.calibration = calibration;
-  if (voter && keypoint_weight > 0) {
-    a.keypoints = voter;
-    a.keypoint_weight = keypoint_weight;
-  }
+  if (voter && calibration.evidence_weight > 0) a.keypoints = voter;
   a.created = FormatRfc3339(clock.Now());
   a.seed = options.seed;
-  for (const DatasetImage& img : ds.images) (img.split == Split::kTest ? a.test_images : a.train_images)++;
+  for (const DatasetImage& img : ds.images)
+    (img.split == Split::kTest ? a.test_images : a.train_images)++;
 
   std::vector<EvalSample> eval;
   for (size_t t = 0; t < test.size(); ++t) {
     const Embedded& e = test[t];
     if (progress) progress({"evaluate", static_cast<int>(t) + 1, static_cast<int>(test.size()), 0});
-    std::vector<double> p = CalibratedProbabilities(
-        a.Logits(e.embedding.data(), e.votes.empty() ? nullptr : &e.votes), a.calibration);
+    const std::vector<double> evidence = VoteEvidence(e.votes);
+    std::vector<double> p =
+        CalibratedProbabilities(a.head.Logits(e.embedding.data()), a.calibration, &evidence);
     int top = ArgMaxLabel(p, k);
     const bool is_none = ds.images[e.image].label == kNoneLabel;
     eval.push_back({is_none ? -1 : e.cls, top, 100 * p[top]});
@@ -265,13 +259,15 @@ Result<Evaluation> EvaluateOn(const Predictor& predictor, const DatasetSource& s
       truth = static_cast<int>(it - labels.begin());
     }
     Result<std::string> bytes = source.Read(e.key);
-    Result<Prediction> p = bytes.ok() ? predictor.PredictBytes(*bytes) : Result<Prediction>(bytes.status());
+    Result<Prediction> p =
+        bytes.ok() ? predictor.PredictBytes(*bytes) : Result<Prediction>(bytes.status());
     if (!p.ok()) {
       if (warnings) warnings->push_back("'" + e.key + "' skipped: " + p.status().message());
       continue;
     }
     const LabelConfidence& top = p->labels.front();
-    const int predicted = static_cast<int>(std::find(labels.begin(), labels.end(), top.name) - labels.begin());
+    const int predicted =
+        static_cast<int>(std::find(labels.begin(), labels.end(), top.name) - labels.begin());
     samples.push_back({truth, predicted, top.confidence});
   }
   if (samples.empty()) return FailedPreconditionError("no evaluable images in the dataset");

@@ -169,17 +169,14 @@ TEST_F(TrainerTest, KeypointStageRoundTripsThroughTheArtifact) {
   Result<TrainResult> r = Train(**src, *backbone_, opt, clock_);
   ASSERT_TRUE(r.ok()) << r.status();
   ModelArtifact a = r->artifact;
-  if (!a.keypoints) {
-    // The fitted fusion weight was 0: force the stage on to exercise the round trip.
-    GTEST_SKIP() << "keypoint weight fitted to 0 on this data";
-  }
-  EXPECT_GT(a.keypoint_weight, 0);
+  if (!a.keypoints) GTEST_SKIP() << "keypoint weight fitted to 0 on this data";
+  EXPECT_GT(a.calibration.evidence_weight, 0);
   fs::path model = dir_.path() / "model-kp";
   ASSERT_TRUE(SaveArtifact(a, r->manifest, model).ok());
   EXPECT_TRUE(fs::exists(model / "keypoints.bin"));
   auto loaded = Predictor::Load(model);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
-  EXPECT_EQ((*loaded)->artifact().keypoint_weight, a.keypoint_weight);
+  EXPECT_EQ((*loaded)->artifact().calibration.evidence_weight, a.calibration.evidence_weight);
   auto fresh = Predictor::Create(a, backbone_);
   ASSERT_TRUE(fresh.ok());
   std::ifstream in(data() / "green" / "2.jpg", std::ios::binary);
