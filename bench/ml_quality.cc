@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   int threads = 1;
   double threshold = 70;
   bool keypoints = false;
+  double open_set_share = -1;
   app.add_option("--data", data, "logogen output directory")->required();
   app.add_option("--tag", tag, "name prefix of the RESULT lines");
   app.add_option("--backbone", backbone_path, "TorchScript backbone instead of the builtin");
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "torch threads for training (prediction uses 1)");
   app.add_option("--threshold", threshold, "confidence for false-accept counting");
   app.add_flag("--keypoints", keypoints, "fuse the SIFT keypoint stage");
+  app.add_option("--open-set-share", open_set_share, "override TrainOptions::open_set_share");
   CLI11_PARSE(app, argc, argv);
 
   std::cout << "MACHINE cpu=\"" << CpuModel() << "\" cores=" << std::thread::hardware_concurrency()
@@ -92,6 +94,7 @@ int main(int argc, char** argv) {
   opt.test_fraction = 0;  // logogen's test/ is the test set
   opt.ensure_test_image = false;
   opt.keypoints = keypoints;
+  if (open_set_share >= 0) opt.open_set_share = open_set_share;
   SystemClock clock;
   auto t0 = std::chrono::steady_clock::now();
   Result<ml::TrainResult> trained = ml::Train(**source, *backbone, opt, clock);
@@ -122,6 +125,7 @@ int main(int argc, char** argv) {
   }
   ml::Evaluation closed = ml::Evaluate(samples, labels, 0);
   ml::Evaluation closed70 = ml::Evaluate(samples, labels, threshold);
+  std::vector<ml::EvalSample> open_samples = samples;  // + none/novel images, never correct
   auto false_accepts = [&](const char* dir, int* n) {
     int fa = 0;
     *n = 0;
@@ -130,12 +134,14 @@ int main(int argc, char** argv) {
       if (!r.ok()) continue;
       ++*n;
       if (r->labels[0].confidence >= threshold) ++fa;
+      open_samples.push_back({-1, 0, r->labels[0].confidence});
     }
     return *n > 0 ? static_cast<double>(fa) / *n : 0.0;
   };
   int n_none = 0, n_novel = 0;
   const double fa_none = false_accepts("test_none", &n_none);
   const double fa_novel = false_accepts("test_novel", &n_novel);
+  const double ece_open = ml::Evaluate(open_samples, labels, 0).ece;
   std::sort(ms.begin(), ms.end());
   auto pct = [&](double q) { return ms.empty() ? 0.0 : ms[std::min(ms.size() - 1, static_cast<size_t>(q * ms.size()))]; };
   const ml::ModelArtifact& a = trained->artifact;
@@ -146,6 +152,7 @@ int main(int argc, char** argv) {
             << "RESULT " << tag << ".macro_f1=" << closed.macro_f1 << " ratio\n"
             << "RESULT " << tag << ".macro_f1_at_" << threshold << "=" << closed70.macro_f1 << " ratio\n"
             << "RESULT " << tag << ".ece=" << closed.ece << " ratio\n"
+            << "RESULT " << tag << ".ece_with_none_novel=" << ece_open << " ratio\n"
             << "RESULT " << tag << ".false_accept_none_at_" << threshold << "=" << fa_none << " ratio\n"
             << "RESULT " << tag << ".false_accept_novel_at_" << threshold << "=" << fa_novel << " ratio\n"
             << "RESULT " << tag << ".temperature=" << a.calibration.temperature << " -\n"
