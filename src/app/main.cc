@@ -1,0 +1,23 @@
+// loupe: one binary, many roles. `loupe serve` runs the service; every other subcommand is a
+// client of its HTTP API or an offline tool.
+#include <CLI/CLI.hpp>
+
+#include "app/serve.h"
+#include "cli/client_commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app("loupe — custom image labels that keep improving", "loupe");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "loupe 0.1.0");
+  int exit_code = 0;
+  loupe::app::ServeOptions serve_options;
+  loupe::app::RegisterServeCommand(app, serve_options, &exit_code);
+  loupe::cli::ClientOptions client_options;
+  loupe::cli::RegisterClientCommands(app, client_options, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
+}

@@ -1,0 +1,143 @@
+#include "app/serve.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "core/clock.h"
+#include "core/logging.h"
+#include "db/sqlite_database.h"
+#include "events/event_log.h"
+#include "params/parameter_store.h"
+#include "server/api_routes.h"
+#include "server/http_server.h"
+#include "store/local_object_store.h"
+
+namespace loupe::app {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+// Turns each new object into a durable ObjectCreated event, in the store's transaction.
+class ObjectEvents final : public store::ObjectListener {
+ public:
+  explicit ObjectEvents(events::EventLog& log) : log_(log) {}
+  Status OnObjectCreated(db::Transaction& tx, const store::ObjectInfo& info) override {
+    return log_
+        .Append(tx, events::EventKind::kObjectCreated,
+                {{"key", info.key}, {"size", info.size}, {"sha256", info.sha256}})
+        .status();
+  }
+
+ private:
+  events::EventLog& log_;
+};
+
+// Self-pipe for shutdown signals: the handler only writes a byte (async-signal-safe); a thread
+// reads it. A handler, not a blocked-signal mask, because libraries start threads of their own
+// before main() that would otherwise receive the signal and take its default action.
+int g_signal_pipe[2] = {-1, -1};
+
+extern "C" void OnShutdownSignal(int sig) {
+  unsigned char b = static_cast<unsigned char>(sig);
+  [[maybe_unused]] ssize_t n = write(g_signal_pipe[1], &b, 1);
+}
+
+Status InstallSignalHandlers() {
+  if (pipe2(g_signal_pipe, O_CLOEXEC) != 0) return InternalError("pipe2 failed");
+  struct sigaction sa {};
+  sa.sa_handler = OnShutdownSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  if (sigaction(SIGINT, &sa, nullptr) != 0 || sigaction(SIGTERM, &sa, nullptr) != 0) {
+    return InternalError("sigaction failed");
+  }
+  return Status::Ok();
+}
+
+int Fail(const Status& s) {
+  spdlog::error("serve: {}", s.ToString());
+  std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
+  return 1;
+}
+
+}  // namespace
+
+void RegisterServeCommand(CLI::App& app, ServeOptions& options, int* exit_code) {
+  auto* serve = app.add_subcommand("serve", "Run the loupe service (API, console, workers)");
+  serve->set_config("--config", "", "Read options from a TOML/INI file (keys = long options)");
+  serve->add_option("--data", options.data_dir, "Data directory (created if missing)")
+      ->capture_default_str();
+  serve->add_option("--bind", options.bind, "Address to listen on")->capture_default_str();
+  serve->add_option("--port", options.port, "Port to listen on (0 = pick a free port)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  serve->add_option("--max-body-mb", options.max_body_mb, "Largest request body in MiB")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  serve->add_option("--log-level", options.log_level, "trace|debug|info|warn|error|off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+  serve->callback([&options, exit_code] { *exit_code = Serve(options); });
+}
+
+int Serve(const ServeOptions& options) {
+  if (Status s = InitLogging(options.log_level); !s.ok()) return Fail(s);
+  if (Status s = InstallSignalHandlers(); !s.ok()) return Fail(s);
+  std::error_code ec;
+  std::filesystem::path data = options.data_dir;
+  std::filesystem::create_directories(data, ec);
+  if (ec) return Fail(UnavailableError("cannot create " + data.string() + ": " + ec.message()));
+
+  SystemClock clock;
+  auto db = db::OpenSqlite((data / "loupe.db").string());
+  if (!db.ok()) return Fail(db.status());
+  auto events = events::EventLog::Open(**db, clock);
+  if (!events.ok()) return Fail(events.status());
+  auto params = params::ParameterStore::Open(**db, clock, **events);
+  if (!params.ok()) return Fail(params.status());
+  ObjectEvents object_events(**events);
+  auto store = store::LocalObjectStore::Open(data, **db, clock, &object_events);
+  if (!store.ok()) return Fail(store.status());
+  if (Status s = (*store)->Start(); !s.ok()) return Fail(s);
+
+  server::Router router;
+  server::HttpServer* http_ptr = nullptr;
+  server::ApiDeps deps{
+      db->get(),    params->get(), events->get(),
+      store->get(), kVersion,      [&http_ptr] { return http_ptr ? http_ptr->MetricsText() : ""; }};
+  server::AddFoundationRoutes(router, deps);
+  server::HttpServer http(router, {static_cast<size_t>(options.max_body_mb) * 1024 * 1024});
+  http_ptr = &http;
+  auto port = http.Bind(options.bind, options.port);
+  if (!port.ok()) return Fail(port.status());
+
+  std::thread signal_waiter([&http] {
+    unsigned char sig = 0;
+    while (read(g_signal_pipe[0], &sig, 1) < 0 && errno == EINTR) {
+    }
+    if (sig != 0) spdlog::info("serve: signal {} received, shutting down", sig);
+    http.Stop();
+  });
+  spdlog::info("serve: data in {}", std::filesystem::absolute(data).string());
+  // Tests and scripts read this line to learn the port.
+  std::printf("loupe listening on http://%s:%d\n", options.bind.c_str(), *port);
+  std::fflush(stdout);
+
+  Status run = http.Run();
+  // If Run ended on its own (not by a signal), wake the signal thread so it can be joined.
+  unsigned char zero = 0;
+  [[maybe_unused]] ssize_t n = write(g_signal_pipe[1], &zero, 1);
+  signal_waiter.join();
+  (*store)->Stop();
+  spdlog::info("serve: stopped");
+  return run.ok() ? 0 : Fail(run);
+}
+
+}  // namespace loupe::app

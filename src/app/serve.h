@@ -1,0 +1,24 @@
+#pragma once
+// `loupe serve`: wires every module into one process (the only place objects are created and
+// connected) and runs until SIGINT/SIGTERM, then shuts down gracefully.
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace loupe::app {
+
+struct ServeOptions {
+  std::string data_dir = "./loupe-data";
+  std::string bind = "127.0.0.1";
+  int port = 8080;
+  int max_body_mb = 15;
+  std::string log_level = "info";
+};
+
+// Adds the `serve` subcommand; its callback stores the exit code in `*exit_code`.
+void RegisterServeCommand(CLI::App& app, ServeOptions& options, int* exit_code);
+
+// Runs the server; returns the process exit code.
+int Serve(const ServeOptions& options);
+
+}  // namespace loupe::app

@@ -1,0 +1,194 @@
+#include "server/http_server.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace loupe::server {
+
+struct HttpServer::Metrics {
+  mutable std::mutex mu;
+  // (method, route pattern, status) -> count; plus summed seconds per route.
+  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests;
+  std::map<std::pair<std::string, std::string>, double> seconds;
+
+  void Record(const std::string& method, const std::string& pattern, int status, double secs) {
+    std::lock_guard lock(mu);
+    ++requests[{method, pattern, status}];
+    seconds[{method, pattern}] += secs;
+  }
+};
+
+namespace {
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+void Apply(const HttpResponse& from, httplib::Response& to) {
+  to.status = from.status;
+  for (const auto& [k, v] : from.headers) to.set_header(k, v);
+  if (!from.content_type.empty()) {
+    to.set_content(from.body, from.content_type.c_str());
+  } else {
+    to.body = from.body;
+  }
+}
+
+std::string EscapeLabel(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+HttpServer::HttpServer(const Router& router, HttpServerOptions options)
+    : router_(router),
+      options_(options),
+      server_(std::make_unique<httplib::Server>()),
+      metrics_(std::make_unique<Metrics>()) {
+  Install();
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::Install() {
+  server_->set_payload_max_length(options_.max_body_bytes);
+  server_->set_keep_alive_max_count(1000);
+  // Idle keep-alive connections hold a worker until this passes, also during shutdown.
+  server_->set_keep_alive_timeout(2);
+  // Every route is registered per method with a wrapper that adapts httplib's types.
+  for (const Route& route : router_.routes()) {
+    const Route* r = &route;
+    auto handler = [this, r](const httplib::Request& req, httplib::Response& res) {
+      auto start = std::chrono::steady_clock::now();
+      HttpRequest in;
+      in.method = req.method;
+      in.path = req.path;
+      for (size_t i = 1; i < req.matches.size(); ++i) in.path_params.push_back(req.matches[i]);
+      for (const auto& [k, v] : req.params) in.query.emplace(k, v);
+      for (const auto& [k, v] : req.headers) in.headers[Lower(k)] = v;
+      in.body = req.body;
+      HttpResponse out;
+      try {
+        out = r->handler(in);
+      } catch (const std::exception& e) {
+        spdlog::error("http: {} {} threw: {}", req.method, req.path, e.what());
+        out = HttpResponse::Error(InternalError("internal error"));
+      }
+      Apply(out, res);
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      metrics_->Record(r->method, r->pattern, res.status, secs);
+    };
+    if (route.method == "GET") {
+      server_->Get(route.pattern, handler);
+    } else if (route.method == "PUT") {
+      server_->Put(route.pattern, handler);
+    } else if (route.method == "POST") {
+      server_->Post(route.pattern, handler);
+    } else if (route.method == "DELETE") {
+      server_->Delete(route.pattern, handler);
+    }
+    // HEAD routes are served by the GET route of the same pattern (httplib dispatches HEAD
+    // to GET handlers and drops the body); they are in the table for the role and the docs.
+  }
+  // Failures that never reached a handler (no route, body too large, bad request line) get
+  // the same JSON error shape.
+  server_->set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        Status s;
+        if (res.status == 404) {
+          s = NotFoundError("no route for " + req.method + " " + req.path);
+        } else if (res.status == 413) {
+          s = PayloadTooLargeError("request body is larger than the server's limit");
+        } else if (res.status == 405) {
+          s = Status(StatusCode::kInvalidArgument, "method not allowed");
+        } else if (res.status == 400) {
+          s = InvalidArgumentError("malformed HTTP request");
+        } else {
+          s = Status(StatusCode::kUnknown, "HTTP error " + std::to_string(res.status));
+        }
+        int status = res.status;
+        Apply(HttpResponse::Error(s), res);
+        res.status = status;
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  server_->set_exception_handler(
+      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        spdlog::error("http: {} {} failed: {}", req.method, req.path, what);
+        Apply(HttpResponse::Error(InternalError("internal error")), res);
+      });
+}
+
+Result<int> HttpServer::Bind(const std::string& host, int port) {
+  int bound =
+      port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
+  if (bound < 0) {
+    return UnavailableError("cannot listen on " + host + ":" + std::to_string(port));
+  }
+  return bound;
+}
+
+Status HttpServer::Run() {
+  run_entered_ = true;
+  if (stop_requested_) {
+    run_done_ = true;
+    return Status::Ok();
+  }
+  bool ok = server_->listen_after_bind();
+  run_done_ = true;
+  if (!ok && !stop_requested_) return UnavailableError("HTTP server stopped with an error");
+  return Status::Ok();
+}
+
+void HttpServer::Stop() {
+  stop_requested_ = true;
+  if (!run_entered_) return;  // Run will see stop_requested_ and return at once.
+  // Run has been entered: wait until httplib is in its accept loop (or done), then stop it.
+  while (!server_->is_running() && !run_done_) std::this_thread::yield();
+  server_->stop();
+}
+
+std::string HttpServer::MetricsText() const {
+  std::string out =
+      "# HELP loupe_http_requests_total HTTP requests by route and status.\n"
+      "# TYPE loupe_http_requests_total counter\n";
+  std::lock_guard lock(metrics_->mu);
+  for (const auto& [key, count] : metrics_->requests) {
+    const auto& [method, pattern, status] = key;
+    out += "loupe_http_requests_total{method=\"" + method + "\",route=\"" + EscapeLabel(pattern) +
+           "\",status=\"" + std::to_string(status) + "\"} " + std::to_string(count) + "\n";
+  }
+  out +=
+      "# HELP loupe_http_request_seconds_sum Time spent serving requests by route.\n"
+      "# TYPE loupe_http_request_seconds_sum counter\n";
+  for (const auto& [key, secs] : metrics_->seconds) {
+    out += "loupe_http_request_seconds_sum{method=\"" + key.first + "\",route=\"" +
+           EscapeLabel(key.second) + "\"} " + std::to_string(secs) + "\n";
+  }
+  return out;
+}
+
+}  // namespace loupe::server
