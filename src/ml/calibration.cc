@@ -97,7 +97,7 @@ Result<Calibration> FitCalibration(const std::vector<CalibrationSample>& samples
     };
     double log_t = GoldenMin(
         [&](double lt) { return CalibrationNll(samples, best_b0(std::exp(lt)), none_class); },
-        std::log(0.05), std::log(20.0), 40);
+        std::log(0.05), std::log(1000.0), 48);
     Calibration fitted = best_b0(std::exp(log_t));
     const double nll = CalibrationNll(samples, fitted, none_class);
     if (nll < winner_nll) {

@@ -34,9 +34,10 @@ struct CalibrationSample {
   std::vector<double> evidence;  // optional, see Calibration::evidence_weight
 };
 
-// Fits T (in [0.05, 20]) and, when fit_none_logit, the none logit (in [-20, 20]) by golden-
-// section search on the weighted NLL, for each evidence weight in `evidence_weights`, and
-// keeps the best. A target of -1 (or of `none_class`, the head's own negatives class, if
+// Fits T (in [0.05, 1000]: a large T switches a useless head off) and, when fit_none_logit, the
+// none logit (in [-20, 20]) by golden- section search on the weighted NLL, for each evidence weight
+// in `evidence_weights`, and keeps the best. A target of -1 (or of `none_class`, the head's own
+// negatives class, if
 // >= 0) is explained by the none outcome plus that class.
 Result<Calibration> FitCalibration(const std::vector<CalibrationSample>& samples,
                                    bool fit_none_logit, int none_class = -1,
