@@ -25,7 +25,13 @@ struct Voidify {
 
 }  // namespace loupe::internal
 
-#define CHECK(condition)                       \
+#define LOUPE_CHECK(condition)                 \
   (condition) ? (void)0                        \
               : ::loupe::internal::Voidify() & \
                     ::loupe::internal::CheckFailure(__FILE__, __LINE__, #condition).stream()
+
+// CHECK is LOUPE_CHECK unless a dependency (glog, through libtorch) already defined its own
+// equivalent CHECK, which then serves in that translation unit.
+#ifndef CHECK
+#define CHECK(condition) LOUPE_CHECK(condition)
+#endif
