@@ -4,6 +4,7 @@
 
 #include "app/serve.h"
 #include "cli/client_commands.h"
+#include "cli/ml_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app("loupe — custom image labels that keep improving", "loupe");
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   loupe::app::RegisterServeCommand(app, serve_options, &exit_code);
   loupe::cli::ClientOptions client_options;
   loupe::cli::RegisterClientCommands(app, client_options, &exit_code);
+  loupe::cli::RegisterMlCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
