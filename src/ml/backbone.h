@@ -73,6 +73,10 @@ class Backbone {
 // feature map. Embeddings are L2-normalised. NotFound / InvalidArgument with the reason.
 Result<std::unique_ptr<Backbone>> LoadTorchScriptBackbone(const std::filesystem::path& pt_path);
 
+// loupe's logo backbone network (logo_net.h) from its safetensors weights, as builtin `id`.
+Result<std::unique_ptr<Backbone>> LoadLogoBackbone(const std::filesystem::path& weights,
+                                                   std::string id = "logo_v1");
+
 // Number of threads libtorch uses inside one Forward() (process-wide; default 1).
 void SetComputeThreads(int threads);
 

@@ -38,10 +38,11 @@ Result<fs::path> FindBackboneFile(const std::string& file) {
 std::string_view DefaultBackboneId() { return "logo_v1"; }
 
 Result<std::unique_ptr<Backbone>> LoadBuiltinBackbone(std::string_view id) {
-  (void)FindBackboneFile;
-  return NotFoundError("builtin backbone '" + std::string(id) +
-                       "' is not available in this build (bring a TorchScript backbone with "
-                       "--backbone)");
+  if (id == "logo_v1") {
+    ASSIGN_OR_RETURN(fs::path weights, FindBackboneFile("logo_v1.safetensors"));
+    return LoadLogoBackbone(weights, std::string(id));
+  }
+  return NotFoundError("unknown builtin backbone '" + std::string(id) + "'");
 }
 
 }  // namespace loupe::ml
