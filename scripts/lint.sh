@@ -9,7 +9,7 @@ if [ -n "$files" ]; then
   echo "lint: clang-format"
   clang-format --dry-run -Werror $files
 fi
-tidy_files=$(git ls-files 'src/*.cc' | grep -v '^src/ml/' || true)
+tidy_files=$(git ls-files 'src/*.cc' | grep -v -e '^src/ml/' -e '_test\.cc$' || true)
 if [ -n "$tidy_files" ] && [ -f "$BUILD/compile_commands.json" ]; then
   echo "lint: clang-tidy ($(echo "$tidy_files" | wc -l) files)"
   printf '%s\n' $tidy_files | xargs -P "$(nproc)" -n 4 clang-tidy -p "$BUILD" --quiet 2>/dev/null

@@ -25,10 +25,12 @@ struct Voidify {
 
 }  // namespace loupe::internal
 
+// NOLINTBEGIN(bugprone-macro-parentheses): declarations and statements as arguments.
 #define LOUPE_CHECK(condition)                 \
   (condition) ? (void)0                        \
               : ::loupe::internal::Voidify() & \
                     ::loupe::internal::CheckFailure(__FILE__, __LINE__, #condition).stream()
+// NOLINTEND(bugprone-macro-parentheses)
 
 // CHECK is LOUPE_CHECK unless a dependency (glog, through libtorch) already defined its own
 // equivalent CHECK, which then serves in that translation unit.

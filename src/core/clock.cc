@@ -73,7 +73,7 @@ Result<TimePoint> ParseRfc3339(std::string_view text) {
     if (std::sscanf(s.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2 || oh > 23 || om > 59) {
       return InvalidArgumentError("bad offset in timestamp: '" + s + "'");
     }
-    offset_secs = (oh * 3600 + om * 60) * (s[pos] == '+' ? 1 : -1);
+    offset_secs = (int64_t{oh} * 3600 + int64_t{om} * 60) * (s[pos] == '+' ? 1 : -1);
     pos += 6;
   } else {
     return InvalidArgumentError("timestamp lacks a time zone: '" + s + "'");

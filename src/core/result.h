@@ -52,9 +52,11 @@ class [[nodiscard]] Result {
 }  // namespace loupe
 
 // `lhs` = value of `expr` (a Result), or return its Status from the enclosing function.
+// NOLINTBEGIN(bugprone-macro-parentheses): declarations and statements as arguments.
 #define ASSIGN_OR_RETURN(lhs, expr) \
   ASSIGN_OR_RETURN_IMPL_(LOUPE_CONCAT_(loupe_result_, __LINE__), lhs, expr)
 #define ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)   \
   auto tmp = (expr);                             \
   if (!tmp.ok()) return std::move(tmp).status(); \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)

@@ -89,9 +89,11 @@ Status PayloadTooLargeError(std::string message);
 #define LOUPE_CONCAT_(a, b) LOUPE_CONCAT_INNER_(a, b)
 
 // Evaluates `expr` (a Status) and returns it from the enclosing function if not ok.
+// NOLINTBEGIN(bugprone-macro-parentheses): declarations and statements as arguments.
 #define RETURN_IF_ERROR(expr) RETURN_IF_ERROR_IMPL_(LOUPE_CONCAT_(loupe_status_, __LINE__), expr)
 #define RETURN_IF_ERROR_IMPL_(var, expr) \
   do {                                   \
     ::loupe::Status var = (expr);        \
     if (!var.ok()) return var;           \
   } while (0)
+// NOLINTEND(bugprone-macro-parentheses)
