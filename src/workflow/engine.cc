@@ -404,6 +404,10 @@ Result<int64_t> Engine::Round(const std::string& owner, std::vector<Claimed>& ba
     for (const db::Row& row : rows) {
       Claimed c;
       ASSIGN_OR_RETURN(c.state, StateFromRow(row, &c.version, &c.history_count));
+      {
+        std::lock_guard lock(inflight_mu_);
+        if (inflight_.contains(c.state.id)) continue;  // its lease expired mid-task, here
+      }
       ASSIGN_OR_RETURN(c.loaded, LoadRevision(tx, c.state.state_machine, c.state.revision));
       RETURN_IF_ERROR(tx.Exec("UPDATE wf_executions SET lease_owner = ?, lease_expires_ms = ?,"
                               " version = version + 1 WHERE id = ? AND version = ?",
@@ -415,6 +419,11 @@ Result<int64_t> Engine::Round(const std::string& owner, std::vector<Claimed>& ba
     return Status::Ok();
   });
   if (!s.ok()) return s;  // nothing committed: the batch (and its leases) are unchanged
+  {
+    std::lock_guard lock(inflight_mu_);
+    for (const Claimed& c : batch) inflight_.erase(c.state.id);
+    for (const Claimed& c : next_batch) inflight_.insert(c.state.id);
+  }
   batch = std::move(next_batch);
   committed_steps_.fetch_add(committed);
   return committed;
@@ -422,6 +431,10 @@ Result<int64_t> Engine::Round(const std::string& owner, std::vector<Claimed>& ba
 
 Status Engine::ReleaseLeases(const std::vector<Claimed>& batch) {
   if (batch.empty()) return Status::Ok();
+  {
+    std::lock_guard lock(inflight_mu_);
+    for (const Claimed& c : batch) inflight_.erase(c.state.id);
+  }
   return db_.Write([&](db::Transaction& tx) -> Status {
     for (const Claimed& c : batch) {
       RETURN_IF_ERROR(tx.Exec("UPDATE wf_executions SET lease_owner = NULL, lease_expires_ms = "

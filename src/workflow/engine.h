@@ -15,6 +15,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -142,6 +143,11 @@ class Engine {
   mutable std::mutex defs_mu_;
   std::map<std::pair<std::string, int64_t>, Loaded> defs_;  // guarded by defs_mu_
   std::map<std::string, int64_t, std::less<>> latest_;      // guarded by defs_mu_
+
+  // Executions held in some batch of this process. A lease can expire while a long task runs;
+  // this keeps another worker of the same process from claiming it meanwhile.
+  std::mutex inflight_mu_;
+  std::set<std::string> inflight_;  // guarded by inflight_mu_
 
   std::mutex mu_;
   std::condition_variable cv_;

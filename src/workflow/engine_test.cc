@@ -364,6 +364,21 @@ TEST_F(EngineTest, ALeaseOfTheSameNodesDeadIncarnationIsTakenBackOnOpen) {
   EXPECT_EQ(calls_[0].first, "l:x/T/1");
 }
 
+TEST_F(EngineTest, ATaskOutlivingItsLeaseIsNotClaimedAgainByThisProcess) {
+  int runs = 0;
+  engine_->RegisterHandler("loupe:long", [&](const json&, const TaskContext&) {
+    ++runs;
+    clock_.Advance(std::chrono::minutes(5));  // far past the 60 s lease
+    EXPECT_EQ(*engine_->RunUntilIdle(), 0);   // another worker looks for work meanwhile
+    return TaskOutcome::Success(json::object());
+  });
+  Load("long", R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"loupe:long",
+    "End":true}}})");
+  ExecutionInfo e = Run("long", json::object());
+  EXPECT_EQ(e.status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(runs, 1);
+}
+
 TEST_F(EngineTest, WorkerThreadsRunExecutionsToCompletion) {
   std::promise<void> done;
   std::atomic<int> count{0};

@@ -53,7 +53,8 @@ Status PollScheduler::Rearm() {
                                            "name = ?",
                                            {std::string(kSchedule)}));
     if (row && row->Int(0) == period_ms && (row->Int(1) != 0) == enabled) return Status::Ok();
-    db::Value next = enabled ? db::Value(now + period_ms) : db::Value(nullptr);
+    db::Value next = nullptr;
+    if (enabled) next = now + period_ms;
     return tx
         .Exec(
             "INSERT INTO wf_schedules(name, next_due_ms, period_ms, enabled) VALUES (?, ?, ?, ?)"
