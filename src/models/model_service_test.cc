@@ -1,0 +1,271 @@
+#include "models/model_service.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "core/temp_dir.h"
+#include "db/sqlite_database.h"
+#include "events/event_log.h"
+#include "models/testing.h"
+#include "store/local_object_store.h"
+
+namespace loupe::models {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ModelServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::move(db::OpenSqlite((dir_.path() / "m.db").string())).value();
+    events_ = std::move(events::EventLog::Open(*db_, clock_)).value();
+    params_ = std::move(params::ParameterStore::Open(*db_, clock_, *events_)).value();
+    store_ = std::move(store::LocalObjectStore::Open(dir_.path() / "data", *db_, clock_, nullptr))
+                 .value();
+    registry_ = std::move(ModelRegistry::Open(*db_, clock_, *store_)).value();
+    ASSERT_TRUE(testing::WriteFakeArtifact(dir_.path() / "artifact").ok());
+    MakeService();
+  }
+  void MakeService() {
+    service_.reset();
+    ServiceOptions options;
+    options.cache_dir = dir_.path() / "cache";
+    options.pool = {4, 5000ms};
+    service_ = std::move(ModelService::Create(*registry_, params_.get(), clock_,
+                                              loader_.Loader(), options))
+                   .value();
+  }
+  VersionId Import() {
+    auto v = registry_->ImportDirectory(dir_.path() / "artifact", "", "test");
+    EXPECT_TRUE(v.ok()) << v.status();
+    return v->version;
+  }
+  VersionStatus StatusOf(const VersionId& v) { return registry_->Get(v)->status; }
+  // One prediction through a lease: returns the version that answered, or the error.
+  static Result<std::string> DetectOnce(ModelService& service) {
+    ASSIGN_OR_RETURN(Lease lease, service.Acquire());
+    auto done = std::make_shared<std::promise<Status>>();
+    auto future = done->get_future();
+    RETURN_IF_ERROR(lease.pool().Submit([done](const ml::Predictor& p, int) {
+      ml::Image im{64, 64, std::vector<uint8_t>(64 * 64 * 3, 200)};
+      done->set_value(p.PredictBatch({&im}).status());
+    }));
+    RETURN_IF_ERROR(future.get());
+    return lease.version().value();
+  }
+
+  TempDir dir_;
+  FakeClock clock_;
+  testing::FakeLoader loader_;
+  std::unique_ptr<db::Database> db_;
+  std::unique_ptr<events::EventLog> events_;
+  std::unique_ptr<params::ParameterStore> params_;
+  std::unique_ptr<store::LocalObjectStore> store_;
+  std::unique_ptr<ModelRegistry> registry_;
+  std::unique_ptr<ModelService> service_;
+};
+
+TEST_F(ModelServiceTest, StartLoadsSmokeTestsThenRuns) {
+  VersionId v = Import();
+  ASSERT_TRUE(params_->Set(params::kMinimumInferenceUnits, 2, "test").ok());
+  auto started = service_->Start(v, "alice");
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_EQ(started->status, VersionStatus::kRunning);
+  EXPECT_GE(loader_.backbone->calls.load(), 1);  // the smoke inference
+  auto serving = service_->Serving();
+  ASSERT_EQ(serving.size(), 1u);
+  EXPECT_EQ(serving[0].pool.units, 2);
+  EXPECT_FALSE(serving[0].production);
+  auto history = registry_->History(v);
+  ASSERT_GE(history->size(), 4u);
+  EXPECT_EQ((*history)[2].to, VersionStatus::kStarting);
+  EXPECT_EQ((*history)[3].to, VersionStatus::kRunning);
+  // Started but not deployed: detection by version works, production has nothing.
+  EXPECT_TRUE(service_->Acquire(v).ok());
+  EXPECT_EQ(service_->Acquire().status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(service_->Acquire().status().message().find("no model is deployed"),
+            std::string::npos);
+}
+
+TEST_F(ModelServiceTest, LoadFailureMarksFailedWithTheReasonAndCanBeRetried) {
+  VersionId v = Import();
+  loader_.fail_load->store(true);
+  auto started = service_->Start(v, "a");
+  EXPECT_EQ(started.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(StatusOf(v), VersionStatus::kFailed);
+  EXPECT_NE(registry_->Get(v)->status_message.find("fake load failure"), std::string::npos);
+  loader_.fail_load->store(false);
+  ASSERT_TRUE(service_->Start(v, "a").ok());
+  EXPECT_EQ(StatusOf(v), VersionStatus::kRunning);
+}
+
+TEST_F(ModelServiceTest, SmokeFailureMarksFailed) {
+  VersionId v = Import();
+  loader_.backbone->fail = true;
+  EXPECT_FALSE(service_->Start(v, "a").ok());
+  EXPECT_EQ(StatusOf(v), VersionStatus::kFailed);
+  EXPECT_NE(registry_->Get(v)->status_message.find("smoke inference"), std::string::npos);
+  EXPECT_TRUE(service_->Serving().empty());
+}
+
+TEST_F(ModelServiceTest, BlueGreenSwitchesTheAliasAndStopsBlue) {
+  VersionId v1 = Import();
+  VersionId v2 = Import();
+  ASSERT_TRUE(service_->Deploy(v1, "a").ok());
+  EXPECT_EQ(service_->Production(), v1);
+  EXPECT_EQ(*DetectOnce(*service_), "v1");
+  ASSERT_TRUE(service_->Deploy(v2, "a").ok());
+  EXPECT_EQ(service_->Production(), v2);
+  EXPECT_EQ(*registry_->Alias(kProductionAlias), v2);
+  EXPECT_EQ(StatusOf(v1), VersionStatus::kStopped);
+  EXPECT_EQ(StatusOf(v2), VersionStatus::kRunning);
+  EXPECT_EQ(*DetectOnce(*service_), "v2");
+  EXPECT_EQ(params_->GetJson(params::kSystemState)["deployed_version"], "v2");
+  auto history = registry_->AliasHistory(kProductionAlias);
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ((*history)[0].old_version, v1);
+  EXPECT_EQ((*history)[0].new_version, v2);
+  ASSERT_EQ(service_->Serving().size(), 1u);
+}
+
+TEST_F(ModelServiceTest, AFailedGreenLeavesBlueServing) {
+  VersionId v1 = Import();
+  VersionId v2 = Import();
+  ASSERT_TRUE(service_->Deploy(v1, "a").ok());
+  loader_.fail_load->store(true);
+  Status s = service_->Deploy(v2, "a");
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("v1 keeps serving"), std::string::npos) << s;
+  EXPECT_EQ(service_->Production(), v1);
+  EXPECT_EQ(StatusOf(v1), VersionStatus::kRunning);
+  EXPECT_EQ(StatusOf(v2), VersionStatus::kFailed);
+  EXPECT_EQ(*DetectOnce(*service_), "v1");
+}
+
+TEST_F(ModelServiceTest, RollbackToThePreviousOrANamedVersion) {
+  VersionId v1 = Import();
+  VersionId v2 = Import();
+  VersionId v3 = Import();
+  EXPECT_EQ(service_->Rollback(std::nullopt, "a").status().code(),
+            StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(service_->Deploy(v1, "a").ok());
+  ASSERT_TRUE(service_->Deploy(v2, "a").ok());
+  auto back = service_->Rollback(std::nullopt, "a");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, v1);
+  EXPECT_EQ(service_->Production(), v1);
+  EXPECT_EQ(StatusOf(v2), VersionStatus::kStopped);
+  ASSERT_TRUE(service_->Deploy(v3, "a").ok());
+  ASSERT_TRUE(service_->Rollback(v2, "a").ok());
+  EXPECT_EQ(service_->Production(), v2);
+  EXPECT_EQ(*DetectOnce(*service_), "v2");
+}
+
+TEST_F(ModelServiceTest, MinimumInferenceUnitsRescalesLive) {
+  VersionId v = Import();
+  ASSERT_TRUE(service_->Deploy(v, "a").ok());
+  EXPECT_EQ(service_->Serving()[0].pool.units, 1);
+  ASSERT_TRUE(params_->Set(params::kMinimumInferenceUnits, 4, "test").ok());
+  EXPECT_EQ(service_->Serving()[0].pool.units, 4);
+  EXPECT_EQ(*DetectOnce(*service_), "v1");
+  ASSERT_TRUE(params_->Set(params::kMinimumInferenceUnits, 1, "test").ok());
+  EXPECT_EQ(service_->Serving()[0].pool.units, 1);
+  EXPECT_EQ(*DetectOnce(*service_), "v1");
+}
+
+TEST_F(ModelServiceTest, StopWaitsForInFlightRequests) {
+  VersionId v = Import();
+  ASSERT_TRUE(service_->Deploy(v, "a").ok());
+  auto lease = service_->Acquire();
+  ASSERT_TRUE(lease.ok());
+  auto stopper = std::async(std::launch::async, [&] { return service_->Stop(v, "a"); });
+  // Wait (deadline-bounded) for STOPPING: the stop is now waiting for our lease.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (StatusOf(v) != VersionStatus::kStopping && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(StatusOf(v), VersionStatus::kStopping);
+  EXPECT_EQ(service_->Acquire().status().code(), StatusCode::kFailedPrecondition);
+  // The in-flight request still runs on the version's units.
+  auto done = std::make_shared<std::promise<Status>>();
+  ASSERT_TRUE(lease->pool()
+                  .Submit([done](const ml::Predictor& p, int) {
+                    ml::Image im{64, 64, std::vector<uint8_t>(64 * 64 * 3, 10)};
+                    done->set_value(p.PredictBatch({&im}).status());
+                  })
+                  .ok());
+  EXPECT_TRUE(done->get_future().get().ok());
+  { Lease release = std::move(lease).value(); }
+  auto stopped = stopper.get();
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  EXPECT_EQ(stopped->status, VersionStatus::kStopped);
+  EXPECT_FALSE(registry_->Alias(kProductionAlias)->has_value());
+}
+
+TEST_F(ModelServiceTest, RecoverServesTheSameVersionAfterARestart) {
+  VersionId v = Import();
+  ASSERT_TRUE(service_->Deploy(v, "a").ok());
+  service_->Shutdown();
+  MakeService();
+  EXPECT_EQ(service_->Acquire().status().code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(service_->Recover().ok());
+  EXPECT_EQ(service_->Production(), v);
+  EXPECT_EQ(*DetectOnce(*service_), "v1");
+}
+
+// Concurrent detections while the alias switches v1 -> v2 -> v1 and units go 1 -> 4 -> 1:
+// every request succeeds and names the version whose units answered it.
+TEST_F(ModelServiceTest, ZeroFailedRequestsAcrossSwitchAndRescale) {
+  VersionId v1 = Import();
+  VersionId v2 = Import();
+  ASSERT_TRUE(service_->Deploy(v1, "a").ok());
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> ok{0};
+  std::atomic<int64_t> failed{0};
+  std::atomic<int64_t> answered_v2{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&] {
+      // Bounded: at most 20000 requests per client.
+      for (int i = 0; i < 20000 && !stop.load(); ++i) {
+        auto r = DetectOnce(*service_);
+        if (!r.ok()) {
+          ++failed;
+          ADD_FAILURE() << r.status();
+          continue;
+        }
+        ++ok;
+        if (*r == "v2") ++answered_v2;
+      }
+    });
+  }
+  auto wait_for_requests = [&](int64_t n) {
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    int64_t target = ok.load() + n;
+    while (ok.load() < target && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+  };
+  wait_for_requests(50);
+  ASSERT_TRUE(service_->Deploy(v2, "a").ok());
+  wait_for_requests(50);
+  ASSERT_TRUE(service_->SetUnits(4).ok());
+  wait_for_requests(50);
+  ASSERT_TRUE(service_->SetUnits(1).ok());
+  wait_for_requests(50);
+  ASSERT_TRUE(service_->Rollback(std::nullopt, "a").ok());
+  wait_for_requests(50);
+  stop = true;
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_GE(ok.load(), 250);
+  EXPECT_GT(answered_v2.load(), 0);
+  EXPECT_EQ(service_->Production(), v1);
+  EXPECT_EQ(StatusOf(v2), VersionStatus::kStopped);
+}
+
+}  // namespace
+}  // namespace loupe::models

@@ -1,0 +1,177 @@
+#pragma once
+// Test helpers for the serving modules (header-only; for *_test.cc files and tests/ only):
+// a torch-free fake backbone whose embedding is the image's mean colour, a matching
+// three-label artifact ("blue", "green", "red"), a loader that can be told to fail or to
+// block, and a minimal PNG encoder (stored deflate blocks) so tests can make real images.
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "ml/artifact.h"
+#include "ml/predictor.h"
+#include "models/model_service.h"
+
+namespace loupe::models::testing {
+
+inline constexpr const char* kFakeSha = "fake-backbone-sha";
+
+// Embedding = L2-normalised mean (R, G, B). Optionally fails, or blocks each Forward until
+// released (to hold requests in flight deterministically).
+class FakeBackbone final : public ml::Backbone {
+ public:
+  FakeBackbone() {
+    info_.kind = "builtin";
+    info_.id = "fake";
+    info_.sha256 = kFakeSha;
+    info_.embedding_dim = 3;
+    info_.preprocessing.input_width = 32;
+    info_.preprocessing.input_height = 32;
+  }
+  const ml::BackboneInfo& info() const override { return info_; }
+  Result<ml::BackboneOutput> Forward(const std::vector<const ml::Image*>& images,
+                                     bool) const override {
+    calls.fetch_add(1);
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return !blocked_; });
+    }
+    if (fail) return InternalError("fake backbone failure");
+    ml::BackboneOutput out;
+    out.count = static_cast<int>(images.size());
+    out.dim = 3;
+    for (const ml::Image* im : images) {
+      double sum[3] = {0, 0, 0};
+      size_t n = static_cast<size_t>(im->width) * im->height;
+      for (size_t i = 0; i < n; ++i) {
+        for (int c = 0; c < 3; ++c) sum[c] += im->rgb[i * 3 + c];
+      }
+      double norm = std::sqrt(sum[0] * sum[0] + sum[1] * sum[1] + sum[2] * sum[2]) + 1e-9;
+      for (double s : sum) out.embeddings.push_back(static_cast<float>(s / norm));
+    }
+    return out;
+  }
+  void Block() {
+    std::lock_guard lock(mu_);
+    blocked_ = true;
+  }
+  void Release() {
+    {
+      std::lock_guard lock(mu_);
+      blocked_ = false;
+    }
+    cv_.notify_all();
+  }
+
+  std::atomic<bool> fail{false};
+  mutable std::atomic<int64_t> calls{0};
+
+ private:
+  ml::BackboneInfo info_;
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  bool blocked_ = false;
+};
+
+// Writes a three-label artifact ("blue", "green", "red") for FakeBackbone into `dir`.
+inline Status WriteFakeArtifact(const std::filesystem::path& dir) {
+  ml::ModelArtifact a;
+  FakeBackbone b;
+  a.backbone = b.info();
+  a.labels = {"blue", "green", "red"};
+  a.head.num_classes = 3;
+  a.head.dim = 3;
+  // Row k picks channel: blue = B, green = G, red = R.
+  a.head.weights = {0, 0, 10, 0, 10, 0, 10, 0, 0};
+  a.head.bias = {0, 0, 0};
+  a.calibration.temperature = 1.0;
+  a.evaluation.labels = a.labels;
+  a.evaluation.macro_f1 = 0.9;
+  for (const std::string& l : a.labels) {
+    ml::LabelMetrics m;
+    m.name = l;
+    m.assumed_threshold = 50;
+    a.evaluation.per_label.push_back(m);
+  }
+  a.created = "2026-01-01T00:00:00.000Z";
+  return ml::SaveArtifact(a, "", dir);
+}
+
+// A loader that reads the artifact and attaches `backbone`; fails while `fail_load` is set.
+struct FakeLoader {
+  std::shared_ptr<FakeBackbone> backbone = std::make_shared<FakeBackbone>();
+  std::shared_ptr<std::atomic<bool>> fail_load = std::make_shared<std::atomic<bool>>(false);
+
+  PredictorLoader Loader() const {
+    auto b = backbone;
+    auto fail = fail_load;
+    return [b, fail](const std::filesystem::path& dir)
+               -> Result<std::shared_ptr<const ml::Predictor>> {
+      if (fail->load()) return FailedPreconditionError("fake load failure");
+      ASSIGN_OR_RETURN(ml::ModelArtifact a, ml::ReadArtifact(dir));
+      ASSIGN_OR_RETURN(std::unique_ptr<ml::Predictor> p, ml::Predictor::Create(std::move(a), b));
+      return std::shared_ptr<const ml::Predictor>(std::move(p));
+    };
+  }
+};
+
+// A width x height PNG filled with (r, g, b): real bytes for the image intake.
+inline std::string SolidPng(int width, int height, uint8_t r, uint8_t g, uint8_t b) {
+  auto crc32 = [](const std::string& data) {
+    uint32_t c = 0xFFFFFFFFu;
+    for (unsigned char ch : data) {
+      c ^= ch;
+      for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+    }
+    return c ^ 0xFFFFFFFFu;
+  };
+  auto be32 = [](uint32_t v) {
+    std::string s(4, '\0');
+    for (int i = 0; i < 4; ++i) s[i] = static_cast<char>((v >> (24 - 8 * i)) & 0xFF);
+    return s;
+  };
+  auto chunk = [&](const std::string& type, const std::string& data) {
+    return be32(static_cast<uint32_t>(data.size())) + type + data + be32(crc32(type + data));
+  };
+  std::string raw;
+  for (int y = 0; y < height; ++y) {
+    raw += '\0';  // filter: none
+    for (int x = 0; x < width; ++x) {
+      raw += static_cast<char>(r);
+      raw += static_cast<char>(g);
+      raw += static_cast<char>(b);
+    }
+  }
+  std::string z = "\x78\x01";  // zlib header, stored blocks
+  for (size_t pos = 0; pos < raw.size() || pos == 0;) {
+    size_t n = std::min<size_t>(65535, raw.size() - pos);
+    bool last = pos + n >= raw.size();
+    z += static_cast<char>(last ? 1 : 0);
+    z += static_cast<char>(n & 0xFF);
+    z += static_cast<char>(n >> 8);
+    z += static_cast<char>(~n & 0xFF);
+    z += static_cast<char>((~n >> 8) & 0xFF);
+    z += raw.substr(pos, n);
+    pos += n;
+    if (last) break;
+  }
+  uint32_t a = 1, bsum = 0;
+  for (unsigned char ch : raw) {
+    a = (a + ch) % 65521;
+    bsum = (bsum + a) % 65521;
+  }
+  z += be32((bsum << 16) | a);
+  std::string ihdr = be32(static_cast<uint32_t>(width)) + be32(static_cast<uint32_t>(height));
+  ihdr += std::string("\x08\x02\x00\x00\x00", 5);  // 8-bit RGB
+  return std::string("\x89PNG\r\n\x1a\n", 8) + chunk("IHDR", ihdr) + chunk("IDAT", z) +
+         chunk("IEND", "");
+}
+
+}  // namespace loupe::models::testing
