@@ -1,0 +1,311 @@
+#include "models/cli/model_commands.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <sstream>
+
+#include "server/http_client.h"
+
+namespace loupe::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// Loading a model can take a while; control calls wait this long for their answer.
+constexpr int kControlTimeoutSeconds = 600;
+
+// A connected client plus error printing; one per command invocation.
+class Api {
+ public:
+  explicit Api(const ClientOptions& options, int timeout_seconds = 60)
+      : options_(options), timeout_seconds_(timeout_seconds) {}
+
+  std::optional<server::ClientResponse> Call(std::string_view method, const std::string& path,
+                                             const std::string& body = "",
+                                             const std::string& content_type = "application/json") {
+    if (!client_) {
+      auto c = server::HttpClient::Create(options_.server);
+      if (!c.ok()) {
+        PrintError(c.status().ToString());
+        return std::nullopt;
+      }
+      client_ = std::move(c).value();
+      client_->SetBearerToken(options_.token);
+      client_->SetTimeoutSeconds(timeout_seconds_);
+    }
+    auto r = client_->Send(method, path, body, content_type);
+    if (!r.ok()) {
+      PrintError(r.status().ToString());
+      return std::nullopt;
+    }
+    if (r->status >= 400) {
+      json err = json::parse(r->body, nullptr, false);
+      if (!err.is_discarded() && err.contains("error")) {
+        PrintError(err["error"].value("code", "Error") + ": " + err["error"].value("message", ""));
+      } else {
+        PrintError("HTTP " + std::to_string(r->status) + " " + r->body);
+      }
+      return std::nullopt;
+    }
+    return std::move(r).value();
+  }
+
+  std::optional<json> CallJson(std::string_view method, const std::string& path,
+                               const std::string& body = "") {
+    auto r = Call(method, path, body);
+    if (!r) return std::nullopt;
+    if (r->body.empty()) return json::object();
+    json parsed = json::parse(r->body, nullptr, false);
+    if (parsed.is_discarded()) {
+      PrintError("server sent malformed JSON");
+      return std::nullopt;
+    }
+    return parsed;
+  }
+
+  static void PrintError(const std::string& message) {
+    std::fprintf(stderr, "error: %s\n", message.c_str());
+  }
+
+ private:
+  const ClientOptions& options_;
+  const int timeout_seconds_;
+  std::unique_ptr<server::HttpClient> client_;
+};
+
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string ContentTypeFor(const fs::path& path) {
+  std::string ext = path.extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ext == ".jpg" || ext == ".jpeg") return "image/jpeg";
+  if (ext == ".png") return "image/png";
+  if (ext == ".webp") return "image/webp";
+  return "application/octet-stream";
+}
+
+void PrintJson(const json& j) { std::cout << j.dump(2) << "\n"; }
+
+void PrintVersionTable(const json& versions, const json& production) {
+  std::printf("%-16s %-20s %5s %6s  %-24s %s\n", "VERSION", "STATUS", "UNITS", "F1", "UPDATED",
+              "MESSAGE");
+  for (const json& v : versions) {
+    std::string name = v["version"].get<std::string>();
+    if (production.is_string() && production == name) name += "*";
+    std::string units = v["serving"].is_object() ? std::to_string(v["serving"]["units"].get<int>())
+                                                 : "-";
+    std::string f1 = "-";
+    if (v["summary"].contains("metrics") && v["summary"]["metrics"].contains("macro_f1")) {
+      char buf[16];
+      std::snprintf(buf, sizeof(buf), "%.3f", v["summary"]["metrics"]["macro_f1"].get<double>());
+      f1 = buf;
+    }
+    std::printf("%-16s %-20s %5s %6s  %-24s %s\n", name.c_str(),
+                v["status"].get<std::string>().c_str(), units.c_str(), f1.c_str(),
+                v["updated_at"].get<std::string>().c_str(),
+                v["status_message"].get<std::string>().c_str());
+  }
+}
+
+void PrintVersion(const ClientOptions& options, const json& v) {
+  if (options.json) return PrintJson(v);
+  std::cout << v["version"].get<std::string>() << " " << v["status"].get<std::string>();
+  if (!v["status_message"].get<std::string>().empty()) {
+    std::cout << " (" << v["status_message"].get<std::string>() << ")";
+  }
+  std::cout << "\n";
+}
+
+// A fresh staging prefix for an artifact upload.
+std::string StagingPrefix() {
+  std::random_device rd;
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%08x%08x", rd(), rd());
+  return std::string("uploads/models/") + buf + "/";
+}
+
+void AddDetect(CLI::App& app, const ClientOptions& options, int* exit_code) {
+  struct Args {
+    std::vector<std::string> files;
+    std::vector<std::string> keys;
+    std::optional<double> min_confidence;
+    std::optional<int> max_results;
+    std::string version;
+  };
+  auto args = std::make_shared<Args>();
+  auto* detect = app.add_subcommand(
+      "detect", "Detect custom labels in images with the production model (one JSON line each)");
+  detect->add_option("files", args->files, "Image files (JPEG, PNG, WebP)")
+      ->check(CLI::ExistingFile);
+  detect->add_option("--key", args->keys, "A stored object to detect instead (repeatable)");
+  detect->add_option("--min-confidence", args->min_confidence,
+                     "0..100 (default: each label's assumed threshold)")
+      ->check(CLI::Range(0.0, 100.0));
+  detect->add_option("--max-results", args->max_results, "At most this many labels")
+      ->check(CLI::PositiveNumber);
+  detect->add_option("--version", args->version, "A running version instead of production");
+  detect->callback([&options, exit_code, args] {
+    if (args->files.empty() && args->keys.empty()) {
+      Api::PrintError("give image files or --key KEY");
+      return void(*exit_code = 2);
+    }
+    Api api(options);
+    auto print = [&options](const std::string& what, const json& r) {
+      json line = {{"Image", what}};
+      for (auto it = r.begin(); it != r.end(); ++it) line[it.key()] = it.value();
+      std::cout << (options.json ? line.dump(2) : line.dump()) << "\n";
+    };
+    for (const std::string& f : args->files) {
+      auto bytes = ReadFile(f);
+      if (!bytes) {
+        Api::PrintError("cannot read " + f);
+        *exit_code = 1;
+        continue;
+      }
+      std::string query;
+      auto add = [&query](const std::string& k, const std::string& v) {
+        query += (query.empty() ? "?" : "&") + k + "=" + server::EncodeQuery(v);
+      };
+      if (args->min_confidence) add("MinConfidence", std::to_string(*args->min_confidence));
+      if (args->max_results) add("MaxResults", std::to_string(*args->max_results));
+      if (!args->version.empty()) add("ProjectVersion", args->version);
+      auto r = api.Call("POST", "/v1/detect" + query, *bytes, ContentTypeFor(f));
+      if (!r) {
+        std::fprintf(stderr, "  (%s)\n", f.c_str());
+        *exit_code = 1;
+        continue;
+      }
+      print(f, json::parse(r->body, nullptr, false));
+    }
+    for (const std::string& key : args->keys) {
+      json body = {{"Image", {{"S3Object", {{"Name", key}}}}}};
+      if (args->min_confidence) body["MinConfidence"] = *args->min_confidence;
+      if (args->max_results) body["MaxResults"] = *args->max_results;
+      if (!args->version.empty()) body["ProjectVersion"] = args->version;
+      auto r = api.CallJson("POST", "/v1/detect", body.dump());
+      if (!r) {
+        std::fprintf(stderr, "  (%s)\n", key.c_str());
+        *exit_code = 1;
+        continue;
+      }
+      print(key, *r);
+    }
+  });
+}
+
+void AddModels(CLI::App& app, const ClientOptions& options, int* exit_code) {
+  auto* models = app.add_subcommand("models", "Model versions: list, import, start, deploy, ...");
+  models->require_subcommand(1);
+
+  auto* ls = models->add_subcommand("ls", "List model versions (* = production)");
+  ls->alias("list");
+  ls->callback([&options, exit_code] {
+    Api api(options);
+    auto r = api.CallJson("GET", "/v1/models");
+    if (!r) return void(*exit_code = 1);
+    options.json ? PrintJson(*r) : PrintVersionTable((*r)["versions"], (*r)["production"]);
+  });
+
+  auto version = std::make_shared<std::string>();
+  auto* describe = models->add_subcommand("describe", "One version with its history");
+  describe->add_option("version", *version, "Version name, e.g. v3")->required();
+  describe->callback([&options, exit_code, version] {
+    Api api(options);
+    auto r = api.CallJson("GET", "/v1/models/" + server::EncodePath(*version));
+    if (!r) return void(*exit_code = 1);
+    PrintJson(*r);
+  });
+
+  auto dir = std::make_shared<std::string>();
+  auto* import = models->add_subcommand(
+      "import", "Register an artifact made by `loupe train --out DIR` as a new version");
+  import->add_option("artifact", *dir, "Artifact directory (holds model.json)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  import->add_option("--version", *version, "Version name (default: the next v<N>)");
+  import->callback([&options, exit_code, dir, version] {
+    if (!fs::exists(fs::path(*dir) / "model.json")) {
+      Api::PrintError(*dir + " is not a model artifact (no model.json)");
+      return void(*exit_code = 1);
+    }
+    Api api(options, kControlTimeoutSeconds);
+    const std::string prefix = StagingPrefix();
+    std::vector<std::string> uploaded;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(*dir, ec), end; !ec && it != end;
+         it.increment(ec)) {
+      if (!it->is_regular_file()) continue;
+      auto bytes = ReadFile(it->path().string());
+      if (!bytes) {
+        Api::PrintError("cannot read " + it->path().string());
+        return void(*exit_code = 1);
+      }
+      std::string key = prefix + fs::relative(it->path(), *dir).generic_string();
+      if (!api.Call("PUT", "/v1/objects/" + server::EncodePath(key), *bytes,
+                    "application/octet-stream")) {
+        return void(*exit_code = 1);
+      }
+      uploaded.push_back(key);
+    }
+    json body = {{"source_prefix", prefix}};
+    if (!version->empty()) body["version"] = *version;
+    auto r = api.CallJson("POST", "/v1/models", body.dump());
+    for (const std::string& key : uploaded) {
+      (void)api.Call("DELETE", "/v1/objects/" + server::EncodePath(key));
+    }
+    if (!r) return void(*exit_code = 1);
+    PrintVersion(options, *r);
+  });
+
+  auto control = [&options, exit_code, models](const char* name, const char* help,
+                                               const char* action) {
+    auto target = std::make_shared<std::string>();
+    auto* cmd = models->add_subcommand(name, help);
+    cmd->add_option("version", *target, "Version name")->required();
+    cmd->callback([&options, exit_code, target, action] {
+      Api api(options, kControlTimeoutSeconds);
+      auto r = api.CallJson(
+          "POST", "/v1/models/" + server::EncodePath(*target) + "/" + action, "{}");
+      if (!r) return void(*exit_code = 1);
+      PrintVersion(options, *r);
+    });
+  };
+  control("start", "Start a version: load, smoke-test, RUNNING", "start");
+  control("stop", "Stop a version after its in-flight requests", "stop");
+  control("deploy", "Blue/green switch of production to a version", "deploy");
+
+  auto target = std::make_shared<std::string>();
+  auto* rollback = models->add_subcommand(
+      "rollback", "Switch production back to VERSION (default: the previous production)");
+  rollback->add_option("version", *target, "Version name");
+  rollback->callback([&options, exit_code, target] {
+    Api api(options, kControlTimeoutSeconds);
+    json body = json::object();
+    if (!target->empty()) body["version"] = *target;
+    auto r = api.CallJson("POST", "/v1/endpoints/production/rollback", body.dump());
+    if (!r) return void(*exit_code = 1);
+    PrintVersion(options, *r);
+  });
+}
+
+}  // namespace
+
+void RegisterModelCommands(CLI::App& app, ClientOptions& options, int* exit_code) {
+  AddDetect(app, options, exit_code);
+  AddModels(app, options, exit_code);
+}
+
+}  // namespace loupe::cli
