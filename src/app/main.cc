@@ -5,6 +5,7 @@
 #include "app/serve.h"
 #include "cli/client_commands.h"
 #include "cli/ml_commands.h"
+#include "cli/workflow_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app("loupe — custom image labels that keep improving", "loupe");
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   loupe::cli::ClientOptions client_options;
   loupe::cli::RegisterClientCommands(app, client_options, &exit_code);
   loupe::cli::RegisterMlCommands(app, &exit_code);
+  loupe::cli::RegisterWorkflowCommands(app, client_options, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

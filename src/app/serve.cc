@@ -17,7 +17,11 @@
 #include "params/parameter_store.h"
 #include "server/api_routes.h"
 #include "server/http_server.h"
+#include "server/workflow_routes.h"
 #include "store/local_object_store.h"
+#include "workflow/engine.h"
+#include "workflow/event_router.h"
+#include "workflow/poll_scheduler.h"
 
 namespace loupe::app {
 namespace {
@@ -107,12 +111,26 @@ int Serve(const ServeOptions& options) {
   if (!store.ok()) return Fail(store.status());
   if (Status s = (*store)->Start(); !s.ok()) return Fail(s);
 
+  // Workflows: the durable engine, the router from events to executions, and the
+  // parameter-driven training-poll schedule. Handlers and shipped state machines are
+  // registered here as the modules that provide them land.
+  auto engine = workflow::Engine::Open(**db, clock, params->get());
+  if (!engine.ok()) return Fail(engine.status());
+  auto router_of_events = workflow::EventRouter::Open(**db, **events, **engine);
+  if (!router_of_events.ok()) return Fail(router_of_events.status());
+  auto scheduler = workflow::PollScheduler::Open(**db, clock, **params, **events);
+  if (!scheduler.ok()) return Fail(scheduler.status());
+  if (Status s = (*engine)->Start(); !s.ok()) return Fail(s);
+  if (Status s = (*router_of_events)->Start(); !s.ok()) return Fail(s);
+  if (Status s = (*scheduler)->Start(); !s.ok()) return Fail(s);
+
   server::Router router;
   server::HttpServer* http_ptr = nullptr;
   server::ApiDeps deps{
       db->get(),    params->get(), events->get(),
       store->get(), kVersion,      [&http_ptr] { return http_ptr ? http_ptr->MetricsText() : ""; }};
   server::AddFoundationRoutes(router, deps);
+  server::AddWorkflowRoutes(router, **engine);
   server::HttpServer http(router, {static_cast<size_t>(options.max_body_mb) * 1024 * 1024});
   http_ptr = &http;
   auto port = http.Bind(options.bind, options.port);
@@ -135,6 +153,9 @@ int Serve(const ServeOptions& options) {
   unsigned char zero = 0;
   [[maybe_unused]] ssize_t n = write(g_signal_pipe[1], &zero, 1);
   signal_waiter.join();
+  (*scheduler)->Stop();
+  (*router_of_events)->Stop();
+  (*engine)->Stop();
   (*store)->Stop();
   spdlog::info("serve: stopped");
   return run.ok() ? 0 : Fail(run);
