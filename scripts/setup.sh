@@ -8,8 +8,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3 nlohmann-json3-dev libcpp-httplib-dev libspdlog-dev libfmt-dev
   libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libsodium-dev libcurl4-openssl-dev
   libssl-dev libopencv-dev libturbojpeg0-dev libtorch-dev libopenblas0-pthread liblinear-dev
-  clang-format clang-tidy curl python3 python3-numpy python3-opencv librsvg2-bin
-  nodejs npm
+  clang-format clang-tidy curl python3 python3-numpy python3-opencv python3-torch librsvg2-bin
 )
 
 SUDO=""
@@ -19,6 +18,8 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js (for the web console build) may come from Debian or NodeSource: check the command.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   APT="$SUDO apt-get -o DPkg::Lock::Timeout=900 -o Acquire::Retries=3"
