@@ -49,12 +49,13 @@ Result<DetectResult> DetectService::Detect(const DetectRequest& request) {
   // The lease first: with no deployed model the caller learns that before uploading work.
   ASSIGN_OR_RETURN(models::Lease lease, models_.Acquire(request.version));
 
-  std::string stored;
+  std::shared_ptr<const std::string> bytes;
   if (request.object_key) {
-    ASSIGN_OR_RETURN(stored, store_.Get(*request.object_key));
+    ASSIGN_OR_RETURN(std::string stored, store_.Get(*request.object_key));
+    bytes = std::make_shared<const std::string>(std::move(stored));
+  } else {
+    bytes = std::make_shared<const std::string>(request.image_bytes);
   }
-  auto bytes = std::make_shared<const std::string>(request.object_key ? std::move(stored)
-                                                                      : request.image_bytes);
   // Header checks on the request thread: hostile input never takes a unit's time.
   RETURN_IF_ERROR(ml::ProbeImage(*bytes, options_.limits).status());
 

@@ -241,8 +241,9 @@ Result<VersionInfo> ModelRegistry::ImportDirectory(const fs::path& dir, std::str
     if (!in && !in.eof()) return UnavailableError("cannot read " + it->path().string());
     files[fs::relative(it->path(), dir, ec).generic_string()] = ss.str();
   }
-  if (ec) return NotFoundError("cannot read artifact directory " + dir.string() + ": " +
-                               ec.message());
+  if (ec) {
+    return NotFoundError("cannot read artifact directory " + dir.string() + ": " + ec.message());
+  }
   return ImportFiles(files, name, actor);
 }
 

@@ -314,8 +314,9 @@ Status ModelService::Deploy(const VersionId& green, std::string_view actor) {
   spdlog::info("models: production -> {}", green.value());
   if (blue) {
     auto stopped = StopLocked(*blue, "replaced by " + green.value(), actor, /*failed=*/false);
-    if (!stopped.ok()) spdlog::warn("models: stopping {}: {}", blue->value(),
-                                    stopped.status().ToString());
+    if (!stopped.ok()) {
+      spdlog::warn("models: stopping {}: {}", blue->value(), stopped.status().ToString());
+    }
   }
   return Status::Ok();
 }

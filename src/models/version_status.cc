@@ -45,6 +45,7 @@ Result<VersionStatus> ParseVersionStatus(std::string_view name) {
 const std::vector<VersionStatus>& AllVersionStatuses() {
   static const std::vector<VersionStatus> kAll = [] {
     std::vector<VersionStatus> all;
+    all.reserve(kNames.size());
     for (const NameEntry& e : kNames) all.push_back(e.status);
     return all;
   }();
