@@ -122,8 +122,9 @@ struct FakeLoader {
   }
 };
 
-// A width x height PNG filled with (r, g, b): real bytes for the image intake.
-inline std::string SolidPng(int width, int height, uint8_t r, uint8_t g, uint8_t b) {
+// An 8-bit RGB PNG (stored deflate blocks): real bytes for the image intake.
+// REQUIRES: rgb.size() == width * height * 3.
+inline std::string EncodePng(int width, int height, const std::vector<uint8_t>& rgb) {
   auto crc32 = [](const std::string& data) {
     uint32_t c = 0xFFFFFFFFu;
     for (unsigned char ch : data) {
@@ -141,16 +142,13 @@ inline std::string SolidPng(int width, int height, uint8_t r, uint8_t g, uint8_t
     return be32(static_cast<uint32_t>(data.size())) + type + data + be32(crc32(type + data));
   };
   std::string raw;
+  const size_t row = static_cast<size_t>(width) * 3;
   for (int y = 0; y < height; ++y) {
     raw += '\0';  // filter: none
-    for (int x = 0; x < width; ++x) {
-      raw += static_cast<char>(r);
-      raw += static_cast<char>(g);
-      raw += static_cast<char>(b);
-    }
+    raw.append(reinterpret_cast<const char*>(rgb.data()) + y * row, row);
   }
   std::string z = "\x78\x01";  // zlib header, stored blocks
-  for (size_t pos = 0; pos < raw.size() || pos == 0;) {
+  for (size_t pos = 0;;) {
     size_t n = std::min<size_t>(65535, raw.size() - pos);
     bool last = pos + n >= raw.size();
     z += static_cast<char>(last ? 1 : 0);
@@ -172,6 +170,17 @@ inline std::string SolidPng(int width, int height, uint8_t r, uint8_t g, uint8_t
   ihdr += std::string("\x08\x02\x00\x00\x00", 5);  // 8-bit RGB
   return std::string("\x89PNG\r\n\x1a\n", 8) + chunk("IHDR", ihdr) + chunk("IDAT", z) +
          chunk("IEND", "");
+}
+
+// A width x height PNG filled with (r, g, b).
+inline std::string SolidPng(int width, int height, uint8_t r, uint8_t g, uint8_t b) {
+  std::vector<uint8_t> rgb(static_cast<size_t>(width) * height * 3);
+  for (size_t i = 0; i < rgb.size(); i += 3) {
+    rgb[i] = r;
+    rgb[i + 1] = g;
+    rgb[i + 2] = b;
+  }
+  return EncodePng(width, height, rgb);
 }
 
 }  // namespace loupe::models::testing
