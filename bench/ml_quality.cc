@@ -155,6 +155,7 @@ int main(int argc, char** argv) {
             << "RESULT " << tag << ".ece_with_none_novel=" << ece_open << " ratio\n"
             << "RESULT " << tag << ".false_accept_none_at_" << threshold << "=" << fa_none << " ratio\n"
             << "RESULT " << tag << ".false_accept_novel_at_" << threshold << "=" << fa_novel << " ratio\n"
+            << "RESULT " << tag << ".cv_top1=" << a.cv_top1 << " ratio\n"
             << "RESULT " << tag << ".temperature=" << a.calibration.temperature << " -\n"
             << "RESULT " << tag << ".keypoint_weight=" << a.calibration.evidence_weight << " -\n"
             << "HEAD " << tag << " type=" << a.head_type << "\n"

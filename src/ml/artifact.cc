@@ -80,7 +80,8 @@ Status SaveArtifact(const ModelArtifact& a, std::string_view manifest, const fs:
   j["training"] = {{"seed", a.seed},
                    {"train_images", a.train_images},
                    {"test_images", a.test_images},
-                   {"seconds", a.training_seconds}};
+                   {"seconds", a.training_seconds},
+                   {"cv_top1", a.cv_top1}};
   if (a.backbone.kind == "torchscript") {
     fs::path json_src = a.backbone.source;
     json_src.replace_extension(".json");
@@ -155,6 +156,7 @@ Result<ModelArtifact> ReadArtifact(const fs::path& dir) {
     a.train_images = t.at("train_images").get<int>();
     a.test_images = t.at("test_images").get<int>();
     a.training_seconds = t.at("seconds").get<double>();
+    a.cv_top1 = t.value("cv_top1", 0.0);
   } catch (const nlohmann::json::exception& e) {
     return InvalidArgumentError((dir / "model.json").string() + ": " + e.what());
   }

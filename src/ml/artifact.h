@@ -43,6 +43,7 @@ struct ModelArtifact {
   int train_images = 0;
   int test_images = 0;
   double training_seconds = 0;
+  double cv_top1 = 0;  // top-1 of the held-out (cross-validation) predictions on training images
 };
 
 // ln(1 + votes) per label: the evidence CalibratedProbabilities adds.

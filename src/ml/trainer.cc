@@ -148,6 +148,7 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
                                                                   ":" + ds.images[i].sha256)) *
                                              folds));
   }
+  double cv_top1 = 0;
   HeadType head_type =
       options.head_type == HeadType::kAuto ? HeadType::kLogistic : options.head_type;
   Calibration calibration;
@@ -177,6 +178,9 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
     const size_t best = static_cast<size_t>(
         std::max_element(oof_correct.begin(), oof_correct.end()) - oof_correct.begin());
     head_type = candidates[best];
+    int labelled = 0;
+    for (const CalibrationSample& c : oof[best]) labelled += c.target >= 0 && c.target < k;
+    cv_top1 = labelled > 0 ? static_cast<double>(oof_correct[best]) / labelled : 0;
     std::vector<CalibrationSample> samples = std::move(oof[best]);
     const size_t known = samples.size();
     const bool open_set = options.open_set && k >= 3;
@@ -220,6 +224,7 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
   if (voter && calibration.evidence_weight > 0) a.keypoints = voter;
   a.created = FormatRfc3339(clock.Now());
   a.seed = options.seed;
+  a.cv_top1 = cv_top1;
   for (const DatasetImage& img : ds.images)
     (img.split == Split::kTest ? a.test_images : a.train_images)++;
 
