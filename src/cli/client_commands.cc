@@ -8,70 +8,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/api.h"
 #include "server/http_client.h"
 
 namespace loupe::cli {
 namespace {
 
 using nlohmann::json;
-
-// A connected client plus error printing; one per command invocation.
-class Api {
- public:
-  explicit Api(const ClientOptions& options) : options_(options) {}
-
-  // Sends a request; on transport failure or an error status prints the error and returns
-  // nullopt.
-  std::optional<server::ClientResponse> Call(std::string_view method, const std::string& path,
-                                             const std::string& body = "",
-                                             const std::string& content_type = "application/json") {
-    if (!client_) {
-      auto c = server::HttpClient::Create(options_.server);
-      if (!c.ok()) {
-        PrintError(c.status().ToString());
-        return std::nullopt;
-      }
-      client_ = std::move(c).value();
-      client_->SetBearerToken(options_.token);
-    }
-    auto r = client_->Send(method, path, body, content_type);
-    if (!r.ok()) {
-      PrintError(r.status().ToString());
-      return std::nullopt;
-    }
-    if (r->status >= 400) {
-      json err = json::parse(r->body, nullptr, false);
-      if (!err.is_discarded() && err.contains("error")) {
-        PrintError(err["error"].value("code", "Error") + ": " + err["error"].value("message", ""));
-      } else {
-        PrintError("HTTP " + std::to_string(r->status) + " " + r->body);
-      }
-      return std::nullopt;
-    }
-    return std::move(r).value();
-  }
-
-  std::optional<json> CallJson(std::string_view method, const std::string& path,
-                               const std::string& body = "") {
-    auto r = Call(method, path, body);
-    if (!r) return std::nullopt;
-    if (r->body.empty()) return json::object();
-    json parsed = json::parse(r->body, nullptr, false);
-    if (parsed.is_discarded()) {
-      PrintError("server sent malformed JSON");
-      return std::nullopt;
-    }
-    return parsed;
-  }
-
-  static void PrintError(const std::string& message) {
-    std::fprintf(stderr, "error: %s\n", message.c_str());
-  }
-
- private:
-  const ClientOptions& options_;
-  std::unique_ptr<server::HttpClient> client_;
-};
 
 std::string ValueText(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 

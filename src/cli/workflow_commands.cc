@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 
+#include "cli/api.h"
 #include "server/http_client.h"
 
 namespace loupe::cli {
@@ -15,35 +16,10 @@ namespace {
 
 using nlohmann::json;
 
-// TODO(lead): replace with the shared Api helper of client_commands.cc once it is in a header.
 std::optional<json> CallJson(const ClientOptions& options, std::string_view method,
                              const std::string& path, const std::string& body = "") {
-  auto client = server::HttpClient::Create(options.server);
-  if (!client.ok()) {
-    std::fprintf(stderr, "error: %s\n", client.status().ToString().c_str());
-    return std::nullopt;
-  }
-  (*client)->SetBearerToken(options.token);
-  auto r = (*client)->Send(method, path, body);
-  if (!r.ok()) {
-    std::fprintf(stderr, "error: %s\n", r.status().ToString().c_str());
-    return std::nullopt;
-  }
-  json parsed = r->body.empty() ? json::object() : json::parse(r->body, nullptr, false);
-  if (r->status >= 400) {
-    if (!parsed.is_discarded() && parsed.contains("error")) {
-      std::fprintf(stderr, "error: %s: %s\n", parsed["error"].value("code", "Error").c_str(),
-                   parsed["error"].value("message", "").c_str());
-    } else {
-      std::fprintf(stderr, "error: HTTP %d %s\n", r->status, r->body.c_str());
-    }
-    return std::nullopt;
-  }
-  if (parsed.is_discarded()) {
-    std::fprintf(stderr, "error: server sent malformed JSON\n");
-    return std::nullopt;
-  }
-  return parsed;
+  Api api(options);
+  return api.CallJson(method, path, body);
 }
 
 std::string Text(const json& v) {
