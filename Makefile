@@ -21,10 +21,11 @@ configure:
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
+# Tests first, then lint; fails if either fails.
 test: setup
 	$(MAKE) build
-	$(MAKE) lint
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 1200
+	$(MAKE) lint
 
 demo: setup
 	$(MAKE) build

@@ -1,6 +1,8 @@
 // loupe: one binary, many roles. `loupe serve` runs the service; every other subcommand is a
 // client of its HTTP API or an offline tool.
 #include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
 
 #include "app/serve.h"
 #include "cli/client_commands.h"
@@ -22,6 +24,9 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
   }
   return exit_code;
 }

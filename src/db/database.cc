@@ -47,8 +47,9 @@ std::optional<std::string> Row::OptText(size_t i) const {
 Result<std::optional<Row>> Transaction::QueryOne(std::string_view sql, const Params& params) {
   ASSIGN_OR_RETURN(Rows rows, Query(sql, params));
   if (rows.empty()) return std::optional<Row>();
-  if (rows.size() > 1)
+  if (rows.size() > 1) {
     return InternalError("query returned more than one row: " + std::string(sql));
+  }
   return std::optional<Row>(std::move(rows.front()));
 }
 

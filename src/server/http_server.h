@@ -19,7 +19,7 @@ class Server;
 namespace loupe::server {
 
 struct HttpServerOptions {
-  size_t max_body_bytes = 15 * 1024 * 1024;
+  size_t max_body_bytes = size_t{15} * 1024 * 1024;
 };
 
 class HttpServer {
