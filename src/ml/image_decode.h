@@ -19,7 +19,7 @@ enum class ImageFormat { kJpeg, kPng, kWebp };
 std::string_view ImageFormatName(ImageFormat format);
 
 struct ImageLimits {
-  int64_t max_bytes = 15 * 1024 * 1024;
+  int64_t max_bytes = int64_t{15} * 1024 * 1024;
   int min_side = 64;
   int max_side = 4096;
   int64_t max_pixels = 4096LL * 4096;  // lower it to cap memory below max_side²
