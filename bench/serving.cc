@@ -59,6 +59,7 @@ Run Serve(detect::DetectService& detect, const std::string& bytes, int requests,
   std::atomic<int> next{0};
   auto start = Steady::now();
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(clients));
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&] {
       while (next.fetch_add(1) < requests) {
@@ -86,9 +87,7 @@ Run Serve(detect::DetectService& detect, const std::string& bytes, int requests,
   return run;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   CLI::App app("serving benchmark");
   std::string model, image;
   int requests = 40;
@@ -183,4 +182,15 @@ int main(int argc, char** argv) {
     if (!stopped.ok() || !done.ok() || !none.ok()) return 1;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "serving_bench: %s\n", e.what());
+    return 1;
+  }
 }

@@ -175,35 +175,52 @@ Result<VersionInfo> ModelRegistry::ImportFiles(const std::map<std::string, std::
   if (model == files.end()) {
     return InvalidArgumentError("not a model artifact: it has no model.json");
   }
-  ASSIGN_OR_RETURN(json summary, SummaryOf(model->second));
+  RETURN_IF_ERROR(SummaryOf(model->second).status());
   if (!name.empty()) RETURN_IF_ERROR(ValidateVersionName(name));
   // Reserve the name first so two imports can't write into the same prefix, then copy the
   // files, then mark the version complete. A crash in between leaves a TRAINING_IN_PROGRESS
   // version whose artifact is incomplete, never a complete-looking one.
   ASSIGN_OR_RETURN(VersionInfo v, CreateTraining(name, actor));
+  return CompleteFiles(v.version, files, "imported artifact", actor);
+}
+
+Result<VersionInfo> ModelRegistry::CompleteFiles(const VersionId& version,
+                                                 const std::map<std::string, std::string>& files,
+                                                 std::string_view reason,
+                                                 std::string_view actor) {
+  ASSIGN_OR_RETURN(VersionInfo v, Get(version));
+  RETURN_IF_ERROR(CheckTransition(v.status, VersionStatus::kTrainingCompleted)
+                      .WithContext("model version " + version.value()));
+  auto fail = [&](const Status& why) -> Status {
+    auto failed = Transition(version, VersionStatus::kTrainingFailed,
+                             std::string(reason) + " failed: " + why.message(), actor);
+    (void)failed;
+    return why;
+  };
+  auto model = files.find(std::string(kModelFile));
+  if (model == files.end()) {
+    return fail(InvalidArgumentError("not a model artifact: it has no model.json"));
+  }
+  Result<json> summary = SummaryOf(model->second);
+  if (!summary.ok()) return fail(summary.status());
   for (const auto& [file, bytes] : files) {
     if (file == kModelFile) continue;
-    auto put = store_.Put(v.artifact_prefix + file, bytes);
-    if (!put.ok()) {
-      (void)Transition(v.version, VersionStatus::kTrainingFailed,
-                       "import failed: " + put.status().message(), actor);
-      return put.status();
+    if (auto put = store_.Put(v.artifact_prefix + file, bytes); !put.ok()) {
+      return fail(put.status());
     }
   }
   // model.json last: its presence marks a complete artifact.
   if (auto put = store_.Put(v.artifact_prefix + std::string(kModelFile), model->second);
       !put.ok()) {
-    (void)Transition(v.version, VersionStatus::kTrainingFailed,
-                     "import failed: " + put.status().message(), actor);
-    return put.status();
+    return fail(put.status());
   }
   std::optional<VersionInfo> out;
   RETURN_IF_ERROR(db_.Write([&](db::Transaction& tx) -> Status {
     RETURN_IF_ERROR(tx.Exec("UPDATE model_versions SET summary = ? WHERE version = ?",
-                            {summary.dump(), v.version.value()})
+                            {summary->dump(), version.value()})
                         .status());
-    ASSIGN_OR_RETURN(out, Transition(tx, v.version, VersionStatus::kTrainingCompleted,
-                                     "imported artifact", actor));
+    ASSIGN_OR_RETURN(out, Transition(tx, version, VersionStatus::kTrainingCompleted, reason,
+                                     actor));
     return Status::Ok();
   }));
   return std::move(*out);
@@ -229,8 +246,10 @@ Result<VersionInfo> ModelRegistry::ImportFromStore(std::string_view source_prefi
   return ImportFiles(files, name, actor);
 }
 
-Result<VersionInfo> ModelRegistry::ImportDirectory(const fs::path& dir, std::string_view name,
-                                                   std::string_view actor) {
+namespace {
+
+// Every regular file under `dir`, by path relative to it.
+Result<std::map<std::string, std::string>> ReadDirectory(const fs::path& dir) {
   std::map<std::string, std::string> files;
   std::error_code ec;
   for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -244,7 +263,27 @@ Result<VersionInfo> ModelRegistry::ImportDirectory(const fs::path& dir, std::str
   if (ec) {
     return NotFoundError("cannot read artifact directory " + dir.string() + ": " + ec.message());
   }
+  return files;
+}
+
+}  // namespace
+
+Result<VersionInfo> ModelRegistry::ImportDirectory(const fs::path& dir, std::string_view name,
+                                                   std::string_view actor) {
+  ASSIGN_OR_RETURN(auto files, ReadDirectory(dir));
   return ImportFiles(files, name, actor);
+}
+
+Result<VersionInfo> ModelRegistry::CompleteTraining(const VersionId& version,
+                                                    const fs::path& dir,
+                                                    std::string_view actor) {
+  auto files = ReadDirectory(dir);
+  if (!files.ok()) {
+    (void)Transition(version, VersionStatus::kTrainingFailed,
+                     "training output unreadable: " + files.status().message(), actor);
+    return files.status();
+  }
+  return CompleteFiles(version, *files, "training completed", actor);
 }
 
 Result<VersionInfo> ModelRegistry::Transition(const VersionId& version, VersionStatus to,

@@ -85,6 +85,14 @@ class ModelRegistry {
                                                     std::string_view name,
                                                     std::string_view actor);
 
+  // Completes a TRAINING_IN_PROGRESS version (from CreateTraining) with the artifact that
+  // training wrote to `dir`: copies it to models/<version>/ (model.json last), then
+  // TRAINING_COMPLETED. Anything wrong with the artifact makes it TRAINING_FAILED with the
+  // reason (also returned). A failed training itself: Transition(..., kTrainingFailed, why).
+  [[nodiscard]] Result<VersionInfo> CompleteTraining(const VersionId& version,
+                                                     const std::filesystem::path& dir,
+                                                     std::string_view actor);
+
   // Applies one lifecycle transition (checked by CheckTransition) with its history row.
   // `expected_row_version` (if set) must match, else Aborted.
   [[nodiscard]] Result<VersionInfo> Transition(const VersionId& version, VersionStatus to,
@@ -128,6 +136,9 @@ class ModelRegistry {
                              std::string_view actor);
   Result<VersionInfo> ImportFiles(const std::map<std::string, std::string>& files,
                                   std::string_view name, std::string_view actor);
+  Result<VersionInfo> CompleteFiles(const VersionId& version,
+                                    const std::map<std::string, std::string>& files,
+                                    std::string_view reason, std::string_view actor);
 
   db::Database& db_;
   const Clock& clock_;

@@ -116,5 +116,30 @@ TEST_F(ModelRegistryTest, MaterializeWritesTheArtifactFiles) {
             StatusCode::kFailedPrecondition);
 }
 
+TEST_F(ModelRegistryTest, TrainingVersionsCompleteOrFailWithTheReason) {
+  auto training = registry_->CreateTraining("", "workflow");
+  ASSERT_TRUE(training.ok());
+  EXPECT_EQ(training->status, VersionStatus::kTraining);
+  auto done = registry_->CompleteTraining(training->version, dir_.path() / "artifact", "workflow");
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->status, VersionStatus::kTrainingCompleted);
+  EXPECT_EQ(done->summary["labels"].size(), 3u);
+  EXPECT_TRUE(store_->Head("models/v1/model.json").ok());
+  // Completing twice is refused by the lifecycle.
+  EXPECT_EQ(registry_->CompleteTraining(training->version, dir_.path() / "artifact", "w")
+                .status()
+                .code(),
+            StatusCode::kFailedPrecondition);
+
+  auto broken = registry_->CreateTraining("", "workflow");
+  ASSERT_TRUE(broken.ok());
+  std::filesystem::create_directories(dir_.path() / "empty");
+  EXPECT_FALSE(registry_->CompleteTraining(broken->version, dir_.path() / "empty", "w").ok());
+  auto failed = registry_->Get(broken->version);
+  EXPECT_EQ(failed->status, VersionStatus::kTrainingFailed);
+  EXPECT_NE(failed->status_message.find("no model.json"), std::string::npos)
+      << failed->status_message;
+}
+
 }  // namespace
 }  // namespace loupe::models
