@@ -80,12 +80,13 @@ int main(int argc, char** argv) {
     return 1;
   };
   ml::SetComputeThreads(threads);
-  Result<std::unique_ptr<ml::Backbone>> bb =
-      backbone_path.empty() ? ml::LoadBuiltinBackbone(ml::DefaultBackboneId())
-                            : ml::LoadTorchScriptBackbone(backbone_path);
+  Result<std::unique_ptr<ml::Backbone>> bb = backbone_path.empty()
+                                                 ? ml::LoadBuiltinBackbone(ml::DefaultBackboneId())
+                                                 : ml::LoadTorchScriptBackbone(backbone_path);
   if (!bb.ok()) return fail(bb.status());
   std::shared_ptr<const ml::Backbone> backbone = std::move(*bb);
-  std::cout << "BACKBONE id=" << backbone->info().id << " sha256=" << backbone->info().sha256 << "\n";
+  std::cout << "BACKBONE id=" << backbone->info().id << " sha256=" << backbone->info().sha256
+            << "\n";
 
   auto source = ml::OpenDirectorySource(fs::path(data) / "train");
   if (!source.ok()) return fail(source.status());
@@ -99,7 +100,8 @@ int main(int argc, char** argv) {
   auto t0 = std::chrono::steady_clock::now();
   Result<ml::TrainResult> trained = ml::Train(**source, *backbone, opt, clock);
   if (!trained.ok()) return fail(trained.status());
-  const double train_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double train_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   auto predictor = ml::Predictor::Create(trained->artifact, backbone);
   if (!predictor.ok()) return fail(predictor.status());
   ml::SetComputeThreads(1);
@@ -111,7 +113,8 @@ int main(int argc, char** argv) {
     std::string bytes = ReadAll(p);
     auto s = std::chrono::steady_clock::now();
     Result<ml::Prediction> r = (*predictor)->PredictBytes(bytes);
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s).count());
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s).count());
     return r;
   };
   for (const fs::path& p : Files(fs::path(data) / "test")) {
@@ -120,7 +123,8 @@ int main(int argc, char** argv) {
     if (it == labels.end()) continue;
     Result<ml::Prediction> r = predict(p);
     if (!r.ok()) return fail(r.status());
-    int top = static_cast<int>(std::find(labels.begin(), labels.end(), r->labels[0].name) - labels.begin());
+    int top = static_cast<int>(std::find(labels.begin(), labels.end(), r->labels[0].name) -
+                               labels.begin());
     samples.push_back({static_cast<int>(it - labels.begin()), top, r->labels[0].confidence});
   }
   ml::Evaluation closed = ml::Evaluate(samples, labels, 0);
@@ -143,18 +147,23 @@ int main(int argc, char** argv) {
   const double fa_novel = false_accepts("test_novel", &n_novel);
   const double ece_open = ml::Evaluate(open_samples, labels, 0).ece;
   std::sort(ms.begin(), ms.end());
-  auto pct = [&](double q) { return ms.empty() ? 0.0 : ms[std::min(ms.size() - 1, static_cast<size_t>(q * ms.size()))]; };
+  auto pct = [&](double q) {
+    return ms.empty() ? 0.0 : ms[std::min(ms.size() - 1, static_cast<size_t>(q * ms.size()))];
+  };
   const ml::ModelArtifact& a = trained->artifact;
   std::cout << "RESULT " << tag << ".labels=" << labels.size() << " count\n"
             << "RESULT " << tag << ".train_images=" << a.train_images << " count\n"
             << "RESULT " << tag << ".test_images=" << samples.size() << " count\n"
             << "RESULT " << tag << ".top1=" << closed.top1_accuracy << " ratio\n"
             << "RESULT " << tag << ".macro_f1=" << closed.macro_f1 << " ratio\n"
-            << "RESULT " << tag << ".macro_f1_at_" << threshold << "=" << closed70.macro_f1 << " ratio\n"
+            << "RESULT " << tag << ".macro_f1_at_" << threshold << "=" << closed70.macro_f1
+            << " ratio\n"
             << "RESULT " << tag << ".ece=" << closed.ece << " ratio\n"
             << "RESULT " << tag << ".ece_with_none_novel=" << ece_open << " ratio\n"
-            << "RESULT " << tag << ".false_accept_none_at_" << threshold << "=" << fa_none << " ratio\n"
-            << "RESULT " << tag << ".false_accept_novel_at_" << threshold << "=" << fa_novel << " ratio\n"
+            << "RESULT " << tag << ".false_accept_none_at_" << threshold << "=" << fa_none
+            << " ratio\n"
+            << "RESULT " << tag << ".false_accept_novel_at_" << threshold << "=" << fa_novel
+            << " ratio\n"
             << "RESULT " << tag << ".cv_top1=" << a.cv_top1 << " ratio\n"
             << "RESULT " << tag << ".temperature=" << a.calibration.temperature << " -\n"
             << "RESULT " << tag << ".keypoint_weight=" << a.calibration.evidence_weight << " -\n"

@@ -28,10 +28,9 @@ struct ExitCode {
 
 [[noreturn]] void Fail(const Status& status) {
   std::cerr << "error: " << status.ToString() << "\n";
-  throw ExitCode{status.code() == StatusCode::kInvalidArgument ||
-                         status.code() == StatusCode::kNotFound
-                     ? 2
-                     : 1};
+  throw ExitCode{
+      status.code() == StatusCode::kInvalidArgument || status.code() == StatusCode::kNotFound ? 2
+                                                                                              : 1};
 }
 
 // Runs `body` and stores its exit code.
@@ -111,7 +110,8 @@ void RunTrain(const TrainArgs& args) {
   std::cout << summary.dump() << "\n";
 }
 
-void RunEval(const std::string& model, const std::string& dataset, double min_confidence, int threads) {
+void RunEval(const std::string& model, const std::string& dataset, double min_confidence,
+             int threads) {
   ml::SetComputeThreads(threads);
   auto predictor = OrFail(ml::Predictor::Load(model));
   auto source = OrFail(ml::OpenDirectorySource(dataset));
@@ -156,13 +156,18 @@ void RunPredict(const std::string& model, const std::vector<std::string>& images
 
 void RegisterMlCommands(CLI::App& app, int* exit_code) {
   auto train_args = std::make_shared<TrainArgs>();
-  CLI::App* train = app.add_subcommand("train", "Train a model offline from a folder of labelled images");
-  train->add_option("--dataset", train_args->dataset, "Folder with one sub-folder per label (and _none/)")
-      ->required()->check(CLI::ExistingDirectory);
+  CLI::App* train =
+      app.add_subcommand("train", "Train a model offline from a folder of labelled images");
+  train
+      ->add_option("--dataset", train_args->dataset,
+                   "Folder with one sub-folder per label (and _none/)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
   train->add_option("--out", train_args->out, "Model directory to write")->required();
   train->add_option("--seed", train_args->seed, "Seed for augmentation and folds");
-  train->add_option("--backbone", train_args->backbone,
-                    "Bring-your-own TorchScript backbone (.pt with a .json beside it)")
+  train
+      ->add_option("--backbone", train_args->backbone,
+                   "Bring-your-own TorchScript backbone (.pt with a .json beside it)")
       ->check(CLI::ExistingFile);
   train->add_option("--previous", train_args->previous,
                     "Previous model directory: keep its train/test split");
@@ -183,9 +188,12 @@ void RegisterMlCommands(CLI::App& app, int* exit_code) {
   };
   auto eval_args = std::make_shared<EvalArgs>();
   CLI::App* eval = app.add_subcommand("eval", "Evaluate a model on a folder of labelled images");
-  eval->add_option("--model", eval_args->model, "Model directory")->required()->check(CLI::ExistingDirectory);
+  eval->add_option("--model", eval_args->model, "Model directory")
+      ->required()
+      ->check(CLI::ExistingDirectory);
   eval->add_option("--dataset", eval_args->dataset, "Folder with one sub-folder per label")
-      ->required()->check(CLI::ExistingDirectory);
+      ->required()
+      ->check(CLI::ExistingDirectory);
   eval->add_option("--min-confidence", eval_args->min_confidence,
                    "Answers below this confidence count as no answer (0-100)")
       ->check(CLI::Range(0.0, 100.0));
@@ -202,14 +210,18 @@ void RegisterMlCommands(CLI::App& app, int* exit_code) {
     int threads = 1;
   };
   auto predict_args = std::make_shared<PredictArgs>();
-  CLI::App* predict = app.add_subcommand("predict", "Print the custom labels of images, one JSON line each");
+  CLI::App* predict =
+      app.add_subcommand("predict", "Print the custom labels of images, one JSON line each");
   predict->add_option("--model", predict_args->model, "Model directory")
-      ->required()->check(CLI::ExistingDirectory);
+      ->required()
+      ->check(CLI::ExistingDirectory);
   predict->add_option("--min-confidence", predict_args->min_confidence, "Omit labels below (0-100)")
       ->check(CLI::Range(0.0, 100.0));
-  predict->add_option("--max-results", predict_args->max_results, "At most this many labels (0: all)")
+  predict
+      ->add_option("--max-results", predict_args->max_results, "At most this many labels (0: all)")
       ->check(CLI::NonNegativeNumber);
-  predict->add_option("--threads", predict_args->threads, "Compute threads")->check(CLI::Range(1, 256));
+  predict->add_option("--threads", predict_args->threads, "Compute threads")
+      ->check(CLI::Range(1, 256));
   predict->add_option("images", predict_args->images, "Image files")->required();
   predict->callback(Guarded(exit_code, [predict_args] {
     RunPredict(predict_args->model, predict_args->images, predict_args->min_confidence,

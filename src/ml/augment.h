@@ -12,7 +12,7 @@ namespace loupe::ml {
 
 struct AugmentOptions {
   double min_crop_side = 0.8;
-  double jitter = 0.25;       // brightness / contrast / saturation factor range 1 ± jitter
+  double jitter = 0.25;  // brightness / contrast / saturation factor range 1 ± jitter
   double greyscale_probability = 0.1;
   bool horizontal_flip = false;
 };

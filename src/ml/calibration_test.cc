@@ -38,7 +38,8 @@ TEST(Calibration, FitsTheNoneLogitFromHeldOutNegatives) {
   // Logits (0, 0) always; half the samples are class 0, a quarter class 1, a quarter none.
   // Optimum: p = (1/2, 1/4, 1/4) is unreachable with equal logits, but p0 = p1 = 3/8 and
   // p_none = 1/4 is the best softmax(0, 0, b): e^b / (2 + e^b) = 1/4 -> b = ln(2/3).
-  std::vector<CalibrationSample> samples = {{{0, 0}, 0, 1, {}}, {{0, 0}, 0, 1, {}}, {{0, 0}, 1, 1, {}}, {{0, 0}, -1, 1, {}}};
+  std::vector<CalibrationSample> samples = {
+      {{0, 0}, 0, 1, {}}, {{0, 0}, 0, 1, {}}, {{0, 0}, 1, 1, {}}, {{0, 0}, -1, 1, {}}};
   Result<Calibration> c = FitCalibration(samples, true);
   ASSERT_TRUE(c.ok());
   EXPECT_TRUE(c->has_none_logit);
@@ -46,7 +47,8 @@ TEST(Calibration, FitsTheNoneLogitFromHeldOutNegatives) {
   // A head class for negatives counts as "none" too.
   std::vector<CalibrationSample> with_class = {{{0, 0, 5}, 2, 1, {}}};
   Calibration n;
-  EXPECT_NEAR(CalibrationNll(with_class, n, 2), -std::log(std::exp(5.0) / (2 + std::exp(5.0))), 1e-9);
+  EXPECT_NEAR(CalibrationNll(with_class, n, 2), -std::log(std::exp(5.0) / (2 + std::exp(5.0))),
+              1e-9);
 }
 
 TEST(Calibration, AddsWeightedEvidenceAfterTheTemperatureAndFitsItsWeight) {
@@ -68,7 +70,8 @@ TEST(Calibration, AddsWeightedEvidenceAfterTheTemperatureAndFitsItsWeight) {
 TEST(Calibration, ExpectedCalibrationErrorByHand) {
   // Bin [0.6, 0.667): confidences 0.6, 0.6, accuracy 1 -> |1 - 0.6| * 2/4;
   // bin [0.867, 0.933): 0.9, 0.9, accuracy 0.5 -> |0.5 - 0.9| * 2/4. ECE = 0.4.
-  EXPECT_NEAR(ExpectedCalibrationError({0.9, 0.9, 0.6, 0.6}, {true, false, true, true}), 0.4, 1e-12);
+  EXPECT_NEAR(ExpectedCalibrationError({0.9, 0.9, 0.6, 0.6}, {true, false, true, true}), 0.4,
+              1e-12);
   EXPECT_NEAR(ExpectedCalibrationError({1.0, 0.0}, {true, false}), 0.0, 1e-12);
   EXPECT_EQ(ExpectedCalibrationError({}, {}), 0.0);
 }

@@ -114,7 +114,8 @@ Status ValidateLabel(std::string_view label) {
   if (label.find('/') != std::string_view::npos || label.find('\\') != std::string_view::npos) {
     return InvalidArgumentError(quoted + " contains a slash");
   }
-  if (label.find("..") != std::string_view::npos) return InvalidArgumentError(quoted + " contains '..'");
+  if (label.find("..") != std::string_view::npos)
+    return InvalidArgumentError(quoted + " contains '..'");
   bool all_space = true;
   for (unsigned char c : label) {
     if (c < 0x20 || c == 0x7F) return InvalidArgumentError("label contains a control character");
@@ -147,8 +148,10 @@ double SplitScore(std::string_view sha256_hex) {
   uint64_t v = 0;
   for (size_t i = 0; i < 16 && i < sha256_hex.size(); ++i) {
     char c = sha256_hex[i];
-    int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-            : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : 0;
+    int d = (c >= '0' && c <= '9')   ? c - '0'
+            : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+            : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                     : 0;
     v = (v << 4) | static_cast<uint64_t>(d);
   }
   return static_cast<double>(v >> 11) / static_cast<double>(uint64_t{1} << 53);
@@ -222,7 +225,8 @@ Result<Dataset> LoadDataset(const DatasetSource& source, const DatasetOptions& o
       for (DatasetImage* i : imgs) {
         if (i->split != from || options.pinned.count(i->sha256)) continue;
         double s = SplitScore(i->sha256);
-        if (!best || (lowest ? s < SplitScore(best->sha256) : s > SplitScore(best->sha256))) best = i;
+        if (!best || (lowest ? s < SplitScore(best->sha256) : s > SplitScore(best->sha256)))
+          best = i;
       }
       if (best) best->split = to;
       return best != nullptr;

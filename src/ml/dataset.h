@@ -54,9 +54,9 @@ class DatasetSource {
 Result<std::unique_ptr<DatasetSource>> OpenDirectorySource(const std::filesystem::path& root);
 // Objects under `prefix` of `store` (borrowed; must outlive the source). source-ref is
 // `uri_prefix` + full key.
-std::unique_ptr<DatasetSource> MakeObjectStoreSource(const store::ObjectStore& store,
-                                                     std::string prefix = "images_labeled_by_folder/",
-                                                     std::string uri_prefix = "s3://loupe/");
+std::unique_ptr<DatasetSource> MakeObjectStoreSource(
+    const store::ObjectStore& store, std::string prefix = "images_labeled_by_folder/",
+    std::string uri_prefix = "s3://loupe/");
 
 enum class Split { kTrain, kTest };
 std::string_view SplitName(Split split);  // "train" / "test"

@@ -67,8 +67,9 @@ class MemStore final : public store::ObjectStore {
 TEST(Dataset, ValidatesLabels) {
   EXPECT_TRUE(ValidateLabel("coca cola").ok());
   EXPECT_TRUE(ValidateLabel("Café-Logo_2").ok());
-  for (const std::string& bad : std::vector<std::string>{"", "_none", "_x", ".hidden", "a/b", "a\\b", "a..b", "tab\there",
-                          "   ", std::string(129, 'a')}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", "_none", "_x", ".hidden", "a/b", "a\\b", "a..b", "tab\there",
+                                "   ", std::string(129, 'a')}) {
     EXPECT_EQ(ValidateLabel(bad).code(), StatusCode::kInvalidArgument) << bad;
   }
 }
@@ -84,7 +85,8 @@ TEST(Dataset, LoadsDirectoryDeduplicatesAndSplits) {
   TempDir dir;
   for (int i = 0; i < 20; ++i) {
     WriteFile(dir.path() / "acme" / ("a" + std::to_string(i) + ".jpg"), "acme" + std::to_string(i));
-    WriteFile(dir.path() / "globex" / ("g" + std::to_string(i) + ".jpg"), "globex" + std::to_string(i));
+    WriteFile(dir.path() / "globex" / ("g" + std::to_string(i) + ".jpg"),
+              "globex" + std::to_string(i));
   }
   WriteFile(dir.path() / "globex" / "copy.jpg", "acme3");  // duplicate content
   WriteFile(dir.path() / "_none" / "n1.jpg", "none1");
@@ -109,14 +111,17 @@ TEST(Dataset, LoadsDirectoryDeduplicatesAndSplits) {
   }
   Result<Dataset> again = LoadDataset(**src);
   ASSERT_TRUE(again.ok());
-  for (size_t i = 0; i < ds->images.size(); ++i) EXPECT_EQ(ds->images[i].split, again->images[i].split);
+  for (size_t i = 0; i < ds->images.size(); ++i)
+    EXPECT_EQ(ds->images[i].split, again->images[i].split);
 }
 
 TEST(Dataset, EveryLabelWithTwoImagesGetsATestAndATrainImage) {
   TempDir dir;
   WriteFile(dir.path() / "one" / "a.jpg", "only");
-  for (int i = 0; i < 2; ++i) WriteFile(dir.path() / "two" / (std::to_string(i) + ".jpg"), "two" + std::to_string(i));
-  for (int i = 0; i < 3; ++i) WriteFile(dir.path() / "three" / (std::to_string(i) + ".jpg"), "3-" + std::to_string(i));
+  for (int i = 0; i < 2; ++i)
+    WriteFile(dir.path() / "two" / (std::to_string(i) + ".jpg"), "two" + std::to_string(i));
+  for (int i = 0; i < 3; ++i)
+    WriteFile(dir.path() / "three" / (std::to_string(i) + ".jpg"), "3-" + std::to_string(i));
   auto src = OpenDirectorySource(dir.path());
   ASSERT_TRUE(src.ok());
   for (double frac : {0.0, 0.2, 0.99}) {

@@ -61,8 +61,8 @@ Evaluation Evaluate(const std::vector<EvalSample>& samples, const std::vector<st
   for (int l = 0; l < k; ++l) {
     LabelMetrics m;
     m.name = labels[l];
-    m.support = static_cast<int>(
-        std::count_if(samples.begin(), samples.end(), [&](const EvalSample& s) { return s.truth == l; }));
+    m.support = static_cast<int>(std::count_if(samples.begin(), samples.end(),
+                                               [&](const EvalSample& s) { return s.truth == l; }));
     Prf at = ScoreLabel(samples, l, min_confidence);
     m.precision = at.precision;
     m.recall = at.recall;

@@ -18,14 +18,14 @@
 namespace loupe::ml {
 
 struct EvalSample {
-  int truth = -1;        // label index, or -1 for an image of none of the labels
-  int predicted = 0;     // top label index
-  double confidence = 0; // of the top label, 0..100
+  int truth = -1;         // label index, or -1 for an image of none of the labels
+  int predicted = 0;      // top label index
+  double confidence = 0;  // of the top label, 0..100
 };
 
 struct LabelMetrics {
   std::string name;
-  int support = 0;  // test images of this label
+  int support = 0;                           // test images of this label
   double precision = 0, recall = 0, f1 = 0;  // at min_confidence
   // The confidence threshold that maximises this label's F1 (the highest one among ties), and
   // the F1 there. 0 when the label is never predicted.
@@ -35,8 +35,8 @@ struct LabelMetrics {
 
 struct Evaluation {
   std::vector<std::string> labels;
-  int test_images = 0;   // with a label
-  int none_images = 0;   // `_none` negatives in the test split
+  int test_images = 0;  // with a label
+  int none_images = 0;  // `_none` negatives in the test split
   double min_confidence = 0;
   double top1_accuracy = 0;  // over labelled images: top label == truth (threshold ignored)
   double macro_f1 = 0;

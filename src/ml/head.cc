@@ -34,11 +34,13 @@ Result<LinearHead> TrainPrototypeHead(const std::vector<float>& x, const std::ve
   head.bias.assign(num_classes, 0.0f);
   for (int c = 0; c < num_classes; ++c) {
     double norm = 0;
-    for (int d = 0; d < dim; ++d) norm += sum[static_cast<size_t>(c) * dim + d] * sum[static_cast<size_t>(c) * dim + d];
+    for (int d = 0; d < dim; ++d)
+      norm += sum[static_cast<size_t>(c) * dim + d] * sum[static_cast<size_t>(c) * dim + d];
     norm = std::sqrt(norm);
     if (norm <= 0) continue;
     for (int d = 0; d < dim; ++d) {
-      head.weights[static_cast<size_t>(c) * dim + d] = static_cast<float>(sum[static_cast<size_t>(c) * dim + d] / norm);
+      head.weights[static_cast<size_t>(c) * dim + d] =
+          static_cast<float>(sum[static_cast<size_t>(c) * dim + d] / norm);
     }
   }
   return head;
@@ -56,7 +58,8 @@ Result<LinearHead> TrainLinearHead(const std::vector<float>& x, const std::vecto
     if (label < 0 || label >= num_classes) return InvalidArgumentError("label out of range");
     count[label] += 1;
   }
-  int present = static_cast<int>(std::count_if(count.begin(), count.end(), [](double c) { return c > 0; }));
+  int present =
+      static_cast<int>(std::count_if(count.begin(), count.end(), [](double c) { return c > 0; }));
   std::vector<double> sample_weight(n, 1.0);
   double weight_sum = static_cast<double>(n);
   if (options.balance_classes) {

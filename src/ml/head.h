@@ -33,7 +33,7 @@ using ProgressCallback = std::function<void(const TrainingProgress&)>;
 struct HeadOptions {
   int steps = 300;
   double learning_rate = 0.05;
-  double l2 = 1e-3;           // on W only
+  double l2 = 1e-3;             // on W only
   bool balance_classes = true;  // weight each sample by N / (C * n_class)
 };
 

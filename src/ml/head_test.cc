@@ -22,7 +22,8 @@ TEST(LinearHead, SeparatesClustersDeterministicallyAndReportsProgress) {
   }
   std::vector<TrainingProgress> seen;
   HeadOptions opt;
-  auto head = TrainLinearHead(x, y, 4, 3, opt, [&](const TrainingProgress& p) { seen.push_back(p); });
+  auto head =
+      TrainLinearHead(x, y, 4, 3, opt, [&](const TrainingProgress& p) { seen.push_back(p); });
   ASSERT_TRUE(head.ok()) << head.status();
   int correct = 0;
   for (size_t i = 0; i < y.size(); ++i) {

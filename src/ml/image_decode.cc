@@ -129,7 +129,8 @@ Result<Image> DecodeJpegTurbo(std::string_view bytes, const ImageHeader& h, int 
   if (tjDecompressHeader3(tj.get(), src, bytes.size(), &w, &hh, &subsamp, &colorspace) != 0) {
     return InvalidArgumentError(std::string("corrupt JPEG: ") + tjGetErrorStr2(tj.get()));
   }
-  if (w != h.width || hh != h.height) return InvalidArgumentError("corrupt JPEG: inconsistent size");
+  if (w != h.width || hh != h.height)
+    return InvalidArgumentError("corrupt JPEG: inconsistent size");
   if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) return NotFoundError("cmyk");
   int out_w = w, out_h = hh;
   if (min_short_side > 0) {
@@ -154,20 +155,20 @@ Result<Image> DecodeJpegTurbo(std::string_view bytes, const ImageHeader& h, int 
   if (tjDecompress2(tj.get(), src, bytes.size(), img.rgb.data(), out_w, 0, out_h, TJPF_RGB,
                     TJFLAG_FASTDCT) != 0) {
     const bool fatal = tjGetErrorCode(tj.get()) == TJERR_FATAL;
-    return InvalidArgumentError(std::string(fatal ? "corrupt JPEG: " : "truncated or corrupt JPEG: ") +
-                                tjGetErrorStr2(tj.get()));
+    return InvalidArgumentError(
+        std::string(fatal ? "corrupt JPEG: " : "truncated or corrupt JPEG: ") +
+        tjGetErrorStr2(tj.get()));
   }
   return img;
 }
 
 Result<Image> DecodeWithOpenCv(std::string_view bytes, const ImageHeader& h) {
   try {
-    cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1,
-                const_cast<char*>(bytes.data()));
+    cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
     cv::Mat bgr = cv::imdecode(buf, cv::IMREAD_COLOR);
     if (bgr.empty()) {
-      return InvalidArgumentError("truncated or corrupt " +
-                                  std::string(ImageFormatName(h.format)) + " image");
+      return InvalidArgumentError("truncated or corrupt " + std::string(ImageFormatName(h.format)) +
+                                  " image");
     }
     if (bgr.cols != h.width || bgr.rows != h.height) {
       return InvalidArgumentError("corrupt image: decoded size differs from its header");

@@ -40,7 +40,8 @@ TEST(LogoBackbone, LoadsTheBuiltinDefaultAndEmbedsImagesOfAnyAspect) {
   ASSERT_EQ(out->count, 2);
   for (int i = 0; i < 2; ++i) {
     double norm = 0;
-    for (int d = 0; d < 128; ++d) norm += out->embeddings[i * 128 + d] * out->embeddings[i * 128 + d];
+    for (int d = 0; d < 128; ++d)
+      norm += out->embeddings[i * 128 + d] * out->embeddings[i * 128 + d];
     EXPECT_NEAR(norm, 1.0, 1e-4);
   }
   Result<BackboneOutput> one = (*bb)->Forward({&wide}, true);

@@ -10,8 +10,9 @@ namespace loupe::ml {
 
 std::pair<int, int> InputSize(const Image& image, const Preprocessing& p) {
   if (p.resize == ResizeMode::kStretch) return {p.input_width, p.input_height};
-  const double s = std::min(static_cast<double>(p.input_height) / std::min(image.width, image.height),
-                            static_cast<double>(p.input_width) / std::max(image.width, image.height));
+  const double s =
+      std::min(static_cast<double>(p.input_height) / std::min(image.width, image.height),
+               static_cast<double>(p.input_width) / std::max(image.width, image.height));
   return {std::max(32, static_cast<int>(std::lround(image.width * s))),
           std::max(32, static_cast<int>(std::lround(image.height * s)))};
 }

@@ -25,7 +25,8 @@ void WriteScene(const fs::path& path, int colour, std::mt19937& rng) {
   cv::randu(m, cv::Scalar::all(60), cv::Scalar::all(160));
   static const cv::Scalar kColours[] = {{0, 0, 255}, {0, 255, 0}, {255, 0, 0}, {0, 255, 255}};
   if (colour >= 0) {
-    cv::circle(m, cv::Point(30 + rng() % 60, 30 + rng() % 40), 22 + rng() % 6, kColours[colour], -1);
+    cv::circle(m, cv::Point(30 + rng() % 60, 30 + rng() % 40), 22 + rng() % 6, kColours[colour],
+               -1);
   }
   fs::create_directories(path.parent_path());
   cv::imwrite(path.string(), m);
@@ -38,9 +39,11 @@ class TrainerTest : public ::testing::Test {
     std::mt19937 rng(3);
     const char* labels[] = {"red", "green", "blue", "yellow"};
     for (int c = 0; c < 4; ++c) {
-      for (int i = 0; i < 12; ++i) WriteScene(data() / labels[c] / (std::to_string(i) + ".jpg"), c, rng);
+      for (int i = 0; i < 12; ++i)
+        WriteScene(data() / labels[c] / (std::to_string(i) + ".jpg"), c, rng);
     }
-    for (int i = 0; i < 8; ++i) WriteScene(data() / "_none" / (std::to_string(i) + ".jpg"), -1, rng);
+    for (int i = 0; i < 8; ++i)
+      WriteScene(data() / "_none" / (std::to_string(i) + ".jpg"), -1, rng);
     WriteFile(data() / "red" / "broken.jpg", "\xff\xd8\xff garbage");
     auto bb = LoadTorchScriptBackbone(dir_.path() / "tiny.pt");
     ASSERT_TRUE(bb.ok()) << bb.status();
@@ -75,7 +78,8 @@ TEST_F(TrainerTest, TrainsEvaluatesSavesAndReloadsTheSameModel) {
   EXPECT_EQ(phases, (std::vector<std::string>{"embed", "cross-validation", "open-set calibration",
                                               "head", "evaluate"}));
   bool warned_broken = false;
-  for (const std::string& w : r->warnings) warned_broken |= w.find("broken.jpg") != std::string::npos;
+  for (const std::string& w : r->warnings)
+    warned_broken |= w.find("broken.jpg") != std::string::npos;
   EXPECT_TRUE(warned_broken);
 
   // Deterministic for a seed.
@@ -87,7 +91,8 @@ TEST_F(TrainerTest, TrainsEvaluatesSavesAndReloadsTheSameModel) {
   // Round trip through the artifact directory.
   fs::path model = dir_.path() / "model";
   ASSERT_TRUE(SaveArtifact(a, r->manifest, model).ok());
-  for (const char* f : {"model.json", "evaluation.json", "manifest.jsonl", "backbone.pt", "backbone.json"}) {
+  for (const char* f :
+       {"model.json", "evaluation.json", "manifest.jsonl", "backbone.pt", "backbone.json"}) {
     EXPECT_TRUE(fs::exists(model / f)) << f;
   }
   auto loaded = Predictor::Load(model);
@@ -107,7 +112,8 @@ TEST_F(TrainerTest, TrainsEvaluatesSavesAndReloadsTheSameModel) {
   double total = p1->none_confidence;
   for (const LabelConfidence& l : p1->labels) total += l.confidence;
   EXPECT_NEAR(total, 100.0, 1e-6);
-  for (size_t i = 1; i < p1->labels.size(); ++i) EXPECT_GE(p1->labels[i - 1].confidence, p1->labels[i].confidence);
+  for (size_t i = 1; i < p1->labels.size(); ++i)
+    EXPECT_GE(p1->labels[i - 1].confidence, p1->labels[i].confidence);
 
   // Shared across threads.
   std::vector<std::thread> threads;
@@ -149,7 +155,10 @@ TEST_F(TrainerTest, ArtifactRefusesIncompatibleModels) {
   };
   edit([](nlohmann::json& j) { j["format_version"] = 2; });
   EXPECT_EQ(Predictor::Load(model).status().code(), StatusCode::kFailedPrecondition);
-  edit([](nlohmann::json& j) { j["format_version"] = 1; j["backbone"]["sha256"] = std::string(64, '0'); });
+  edit([](nlohmann::json& j) {
+    j["format_version"] = 1;
+    j["backbone"]["sha256"] = std::string(64, '0');
+  });
   Result<std::unique_ptr<Predictor>> wrong_hash = Predictor::Load(model);
   EXPECT_EQ(wrong_hash.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(wrong_hash.status().message().find("hash"), std::string::npos);
