@@ -22,9 +22,9 @@ using nlohmann::json;
 constexpr int kControlTimeoutSeconds = 600;
 
 // A connected client plus error printing; one per command invocation.
-class Api {
+class ServingApi {
  public:
-  explicit Api(const ClientOptions& options, int timeout_seconds = 60)
+  explicit ServingApi(const ClientOptions& options, int timeout_seconds = 60)
       : options_(options), timeout_seconds_(timeout_seconds) {}
 
   std::optional<server::ClientResponse> Call(std::string_view method, const std::string& path,
@@ -159,10 +159,10 @@ void AddDetect(CLI::App& app, const ClientOptions& options, int* exit_code) {
   detect->add_option("--version", args->version, "A running version instead of production");
   detect->callback([&options, exit_code, args] {
     if (args->files.empty() && args->keys.empty()) {
-      Api::PrintError("give image files or --key KEY");
+      ServingApi::PrintError("give image files or --key KEY");
       return void(*exit_code = 2);
     }
-    Api api(options);
+    ServingApi api(options);
     auto print = [&options](const std::string& what, const json& r) {
       json line = {{"Image", what}};
       for (auto it = r.begin(); it != r.end(); ++it) line[it.key()] = it.value();
@@ -171,7 +171,7 @@ void AddDetect(CLI::App& app, const ClientOptions& options, int* exit_code) {
     for (const std::string& f : args->files) {
       auto bytes = ReadFile(f);
       if (!bytes) {
-        Api::PrintError("cannot read " + f);
+        ServingApi::PrintError("cannot read " + f);
         *exit_code = 1;
         continue;
       }
@@ -213,7 +213,7 @@ void AddModels(CLI::App& app, const ClientOptions& options, int* exit_code) {
   auto* ls = models->add_subcommand("ls", "List model versions (* = production)");
   ls->alias("list");
   ls->callback([&options, exit_code] {
-    Api api(options);
+    ServingApi api(options);
     auto r = api.CallJson("GET", "/v1/models");
     if (!r) return void(*exit_code = 1);
     options.json ? PrintJson(*r) : PrintVersionTable((*r)["versions"], (*r)["production"]);
@@ -223,7 +223,7 @@ void AddModels(CLI::App& app, const ClientOptions& options, int* exit_code) {
   auto* describe = models->add_subcommand("describe", "One version with its history");
   describe->add_option("version", *version, "Version name, e.g. v3")->required();
   describe->callback([&options, exit_code, version] {
-    Api api(options);
+    ServingApi api(options);
     auto r = api.CallJson("GET", "/v1/models/" + server::EncodePath(*version));
     if (!r) return void(*exit_code = 1);
     PrintJson(*r);
@@ -238,10 +238,10 @@ void AddModels(CLI::App& app, const ClientOptions& options, int* exit_code) {
   import->add_option("--version", *version, "Version name (default: the next v<N>)");
   import->callback([&options, exit_code, dir, version] {
     if (!fs::exists(fs::path(*dir) / "model.json")) {
-      Api::PrintError(*dir + " is not a model artifact (no model.json)");
+      ServingApi::PrintError(*dir + " is not a model artifact (no model.json)");
       return void(*exit_code = 1);
     }
-    Api api(options, kControlTimeoutSeconds);
+    ServingApi api(options, kControlTimeoutSeconds);
     const std::string prefix = StagingPrefix();
     std::vector<std::string> uploaded;
     std::error_code ec;
@@ -250,7 +250,7 @@ void AddModels(CLI::App& app, const ClientOptions& options, int* exit_code) {
       if (!it->is_regular_file()) continue;
       auto bytes = ReadFile(it->path().string());
       if (!bytes) {
-        Api::PrintError("cannot read " + it->path().string());
+        ServingApi::PrintError("cannot read " + it->path().string());
         return void(*exit_code = 1);
       }
       std::string key = prefix + fs::relative(it->path(), *dir).generic_string();
@@ -276,7 +276,7 @@ void AddModels(CLI::App& app, const ClientOptions& options, int* exit_code) {
     auto* cmd = models->add_subcommand(name, help);
     cmd->add_option("version", *target, "Version name")->required();
     cmd->callback([&options, exit_code, target, action] {
-      Api api(options, kControlTimeoutSeconds);
+      ServingApi api(options, kControlTimeoutSeconds);
       auto r = api.CallJson(
           "POST", "/v1/models/" + server::EncodePath(*target) + "/" + action, "{}");
       if (!r) return void(*exit_code = 1);
@@ -292,7 +292,7 @@ void AddModels(CLI::App& app, const ClientOptions& options, int* exit_code) {
       "rollback", "Switch production back to VERSION (default: the previous production)");
   rollback->add_option("version", *target, "Version name");
   rollback->callback([&options, exit_code, target] {
-    Api api(options, kControlTimeoutSeconds);
+    ServingApi api(options, kControlTimeoutSeconds);
     json body = json::object();
     if (!target->empty()) body["version"] = *target;
     auto r = api.CallJson("POST", "/v1/endpoints/production/rollback", body.dump());
