@@ -174,8 +174,8 @@ int Main(int argc, char** argv) {
     if (!(*service)->registry().Get(version->version).ok()) return 1;
     auto stopped = (*registry)->Transition(version->version, models::VersionStatus::kStopping,
                                            "bench", "bench");
-    auto done = (*registry)->Transition(version->version, models::VersionStatus::kStopped,
-                                        "bench", "bench");
+    auto done = (*registry)->Transition(version->version, models::VersionStatus::kStopped, "bench",
+                                        "bench");
     auto none = (*db)->Write([&](db::Transaction& tx) {
       return (*registry)->SetAlias(tx, models::kProductionAlias, std::nullopt, "bench", "bench");
     });

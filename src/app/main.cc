@@ -8,6 +8,7 @@
 #include "cli/client_commands.h"
 #include "cli/ml_commands.h"
 #include "cli/workflow_commands.h"
+#include "models/cli/model_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app("loupe — custom image labels that keep improving", "loupe");
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   loupe::cli::RegisterClientCommands(app, client_options, &exit_code);
   loupe::cli::RegisterMlCommands(app, &exit_code);
   loupe::cli::RegisterWorkflowCommands(app, client_options, &exit_code);
+  loupe::cli::RegisterModelCommands(app, client_options, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

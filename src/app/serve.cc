@@ -13,7 +13,12 @@
 #include "core/clock.h"
 #include "core/logging.h"
 #include "db/sqlite_database.h"
+#include "detect/detect_service.h"
 #include "events/event_log.h"
+#include "models/http/detect_routes.h"
+#include "models/http/model_routes.h"
+#include "models/model_registry.h"
+#include "models/model_service.h"
 #include "params/parameter_store.h"
 #include "server/api_routes.h"
 #include "server/http_server.h"
@@ -111,6 +116,17 @@ int Serve(const ServeOptions& options) {
   if (!store.ok()) return Fail(store.status());
   if (Status s = (*store)->Start(); !s.ok()) return Fail(s);
 
+  auto registry = models::ModelRegistry::Open(**db, clock, **store);
+  if (!registry.ok()) return Fail(registry.status());
+  models::ServiceOptions model_options;
+  model_options.cache_dir = data / "model-cache";
+  auto model_service = models::ModelService::Create(
+      **registry, params->get(), clock, models::DefaultPredictorLoader(), model_options);
+  if (!model_service.ok()) return Fail(model_service.status());
+  // Serves the versions that were RUNNING before the restart (production included).
+  if (Status s = (*model_service)->Recover(); !s.ok()) return Fail(s);
+  detect::DetectService detect_service(**model_service, **store, clock);
+
   // Workflows: the durable engine, the router from events to executions, and the
   // parameter-driven training-poll schedule. Handlers and shipped state machines are
   // registered here as the modules that provide them land.
@@ -130,6 +146,8 @@ int Serve(const ServeOptions& options) {
       db->get(),    params->get(), events->get(),
       store->get(), kVersion,      [&http_ptr] { return http_ptr ? http_ptr->MetricsText() : ""; }};
   server::AddFoundationRoutes(router, deps);
+  server::AddModelRoutes(router, **model_service);
+  server::AddDetectRoutes(router, detect_service);
   server::AddWorkflowRoutes(router, **engine);
   server::HttpServer http(router, {static_cast<size_t>(options.max_body_mb) * 1024 * 1024});
   http_ptr = &http;
@@ -153,6 +171,7 @@ int Serve(const ServeOptions& options) {
   unsigned char zero = 0;
   [[maybe_unused]] ssize_t n = write(g_signal_pipe[1], &zero, 1);
   signal_waiter.join();
+  (*model_service)->Shutdown();  // in-flight detections finish; durable state is unchanged
   (*scheduler)->Stop();
   (*router_of_events)->Stop();
   (*engine)->Stop();

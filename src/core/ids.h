@@ -18,7 +18,7 @@ class StrongId {
   StrongId() = default;
   explicit StrongId(Rep value) : value_(std::move(value)) {}
   const Rep& value() const { return value_; }
-  auto operator<=>(const StrongId&) const = default;
+  auto operator<=>(const StrongId&) const = default;  // NOLINT(modernize-use-nullptr): tidy 14 bug
 
  private:
   Rep value_{};

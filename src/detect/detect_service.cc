@@ -39,8 +39,7 @@ DetectService::DetectService(models::ModelService& models, store::ObjectStore& s
 
 Result<DetectResult> DetectService::Detect(const DetectRequest& request) {
   const Steady::time_point start = Steady::now();
-  if (request.min_confidence &&
-      !(*request.min_confidence >= 0 && *request.min_confidence <= 100)) {
+  if (request.min_confidence && !(*request.min_confidence >= 0 && *request.min_confidence <= 100)) {
     return InvalidArgumentError("MinConfidence must be a number in [0, 100]");
   }
   if (request.max_results && *request.max_results < 1) {
@@ -64,8 +63,8 @@ Result<DetectResult> DetectService::Detect(const DetectRequest& request) {
   const ml::ImageLimits limits = options_.limits;
   Steady::time_point dequeued;
   auto dequeued_at = std::make_shared<Steady::time_point>();
-  RETURN_IF_ERROR(lease.pool().Submit(
-      [bytes, limits, promise, dequeued_at](const ml::Predictor& p, int) {
+  RETURN_IF_ERROR(
+      lease.pool().Submit([bytes, limits, promise, dequeued_at](const ml::Predictor& p, int) {
         *dequeued_at = Steady::now();
         UnitAnswer out;
         Result<ml::Image> image = ml::DecodeImage(*bytes, p.DecodeOptionsFor(limits));

@@ -30,7 +30,7 @@ struct DetectRequest {
   // 0..100. When absent, each label's assumed threshold (best-F1 confidence on the version's
   // test split) applies, as in the replaced service.
   std::optional<double> min_confidence;
-  std::optional<int> max_results;  // >= 1; all when absent
+  std::optional<int> max_results;            // >= 1; all when absent
   std::optional<models::VersionId> version;  // a running version instead of production
 };
 

@@ -22,8 +22,8 @@ class DetectServiceTest : public ::testing::Test {
     ASSERT_TRUE(models::testing::WriteFakeArtifact(dir_.path() / "artifact").ok());
     models::ServiceOptions options;
     options.cache_dir = dir_.path() / "cache";
-    service_ = std::move(models::ModelService::Create(*registry_, nullptr, clock_,
-                                                      loader_.Loader(), options))
+    service_ = std::move(models::ModelService::Create(*registry_, nullptr, clock_, loader_.Loader(),
+                                                      options))
                    .value();
     detect_ = std::make_unique<DetectService>(*service_, *store_, clock_);
   }

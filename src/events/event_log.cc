@@ -27,8 +27,9 @@ const std::vector<db::Migration> kMigrations = {
 Result<Event> EventFromRow(const db::Row& row) {
   ASSIGN_OR_RETURN(EventKind kind, ParseEventKind(row.Text(1)));
   nlohmann::json payload = nlohmann::json::parse(row.Text(2), nullptr, /*allow_exceptions=*/false);
-  if (payload.is_discarded())
+  if (payload.is_discarded()) {
     return DataLossError("event " + std::to_string(row.Int(0)) + " has a corrupt payload");
+  }
   return Event{EventId(row.Int(0)), kind, std::move(payload), FromUnixMillis(row.Int(3))};
 }
 

@@ -1,13 +1,12 @@
 // Adapter: loupe's logo backbone network (logo_net.h, weights assets/backbone/*.safetensors) as
 // a Backbone. Preprocessing: keep the aspect, short side 320, long side <= 448 (the size the
 // network was trained and measured at); images of different sizes run one at a time.
-#include "ml/logo_net.h"  // first: libtorch, then #undef CHECK
-
 #include <fstream>
 #include <sstream>
 
 #include "core/sha256.h"
 #include "ml/backbone.h"
+#include "ml/logo_net.h"  // first: libtorch, then #undef CHECK
 
 namespace loupe::ml {
 namespace {
@@ -35,7 +34,8 @@ class LogoBackbone final : public Backbone {
         ASSIGN_OR_RETURN(LogoNetOutput o, net_->Forward(x));
         torch::Tensor e = o.embedding.contiguous();
         if (e.size(1) != out.dim) return InternalError("logo backbone: unexpected embedding size");
-        out.embeddings.insert(out.embeddings.end(), e.data_ptr<float>(), e.data_ptr<float>() + out.dim);
+        out.embeddings.insert(out.embeddings.end(), e.data_ptr<float>(),
+                              e.data_ptr<float>() + out.dim);
         // Feature maps only for a single image (sizes differ between images).
         if (want_feature_map && images.size() == 1) {
           torch::Tensor c = o.cells.contiguous();

@@ -197,8 +197,8 @@ Result<std::unique_ptr<LogoNet>> LogoNet::Load(const fs::path& path) {
     }
     const std::vector<int64_t> want = {out, in / groups, k, k};
     if (w->second.sizes().vec() != want || b->second.sizes().vec() != std::vector<int64_t>{out}) {
-      return InvalidArgumentError("tensor " + name + " has shape " +
-                                  c10::str(w->second.sizes()) + ", expected " + c10::str(want));
+      return InvalidArgumentError("tensor " + name + " has shape " + c10::str(w->second.sizes()) +
+                                  ", expected " + c10::str(want));
     }
     c->weight = w->second.contiguous();
     c->bias = b->second.contiguous();
@@ -229,8 +229,8 @@ Result<std::unique_ptr<LogoNet>> LogoNet::Load(const fs::path& path) {
     }
     net->stages_.push_back(std::move(blocks));
   }
-  RETURN_IF_ERROR(take("lat", spec.neck, spec.stages[spec.lateral_stage].channels, 1, 1, 1,
-                       &net->lateral_));
+  RETURN_IF_ERROR(
+      take("lat", spec.neck, spec.stages[spec.lateral_stage].channels, 1, 1, 1, &net->lateral_));
   RETURN_IF_ERROR(take("top", spec.neck, cin, 1, 1, 1, &net->top_));
   RETURN_IF_ERROR(take("fuse", spec.neck, spec.neck, 3, 1, 1, &net->fuse_));
   RETURN_IF_ERROR(take("obj", 1, spec.neck, 1, 1, 1, &net->objectness_));
@@ -281,17 +281,18 @@ Result<LogoNetOutput> LogoNet::Forward(const torch::Tensor& batch) const {
       if (static_cast<int>(i) == spec_.lateral_stage) lat = x;
     }
     torch::Tensor t = Apply(top_, x, false);
-    t = torch::nn::functional::interpolate(
-        t, torch::nn::functional::InterpolateFuncOptions()
-               .size(std::vector<int64_t>{lat.size(2), lat.size(3)})
-               .mode(torch::kNearest));
+    t = torch::nn::functional::interpolate(t,
+                                           torch::nn::functional::InterpolateFuncOptions()
+                                               .size(std::vector<int64_t>{lat.size(2), lat.size(3)})
+                                               .mode(torch::kNearest));
     torch::Tensor p = Apply(fuse_, Apply(lateral_, lat, false) + t, true);
     torch::Tensor obj = Apply(objectness_, p, false).select(1, 0);  // [N,h,w]
     torch::Tensor cells = Apply(emb2_, Apply(emb1_, p, true), false);
     const int64_t n = cells.size(0), d = cells.size(1);
-    torch::Tensor att = torch::softmax(obj.reshape({n, -1}), 1);              // [N,hw]
+    torch::Tensor att = torch::softmax(obj.reshape({n, -1}), 1);  // [N,hw]
     torch::Tensor emb = torch::bmm(cells.reshape({n, d, -1}), att.unsqueeze(2)).squeeze(2);
-    emb = torch::nn::functional::normalize(emb, torch::nn::functional::NormalizeFuncOptions().dim(1));
+    emb =
+        torch::nn::functional::normalize(emb, torch::nn::functional::NormalizeFuncOptions().dim(1));
     LogoNetOutput out;
     out.embedding = emb.contiguous();
     out.objectness = obj.contiguous();

@@ -30,10 +30,10 @@
 namespace loupe::ml {
 
 struct LogoNetStage {
-  int expand = 1;   // inverted-residual expansion factor (1: no expansion conv)
+  int expand = 1;  // inverted-residual expansion factor (1: no expansion conv)
   int channels = 0;
   int repeats = 1;
-  int stride = 1;   // stride of the first block of the stage
+  int stride = 1;  // stride of the first block of the stage
 };
 
 // Hyper-parameters read from the weights file's __metadata__.

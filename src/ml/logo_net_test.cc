@@ -16,7 +16,8 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path AssetDir() {
-  if (const char* src = std::getenv("LOUPE_SOURCE_DIR")) return fs::path(src) / "assets" / "backbone";
+  if (const char* src = std::getenv("LOUPE_SOURCE_DIR"))
+    return fs::path(src) / "assets" / "backbone";
   return fs::path(__FILE__).parent_path().parent_path().parent_path() / "assets" / "backbone";
 }
 

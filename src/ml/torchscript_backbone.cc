@@ -34,7 +34,8 @@ class TorchScriptBackbone final : public Backbone {
       c10::InferenceMode guard;
       torch::Tensor input = torch::empty({n, 3, p.input_height, p.input_width});
       const int64_t per = 3LL * p.input_height * p.input_width;
-      for (int64_t i = 0; i < n; ++i) PreprocessInto(*images[i], p, input.data_ptr<float>() + i * per);
+      for (int64_t i = 0; i < n; ++i)
+        PreprocessInto(*images[i], p, input.data_ptr<float>() + i * per);
       // Module::forward is not const but does not mutate the module for inference.
       torch::jit::IValue out = const_cast<torch::jit::Module&>(module_).forward({input});
       torch::Tensor emb, fmap;
@@ -54,7 +55,8 @@ class TorchScriptBackbone final : public Backbone {
         emb = out.toTensor();
       }
       emb = emb.reshape({n, -1}).to(torch::kFloat);
-      emb = torch::nn::functional::normalize(emb, torch::nn::functional::NormalizeFuncOptions().dim(1));
+      emb = torch::nn::functional::normalize(emb,
+                                             torch::nn::functional::NormalizeFuncOptions().dim(1));
       emb = emb.contiguous();
       BackboneOutput result;
       result.count = static_cast<int>(n);
@@ -94,9 +96,7 @@ Result<std::string> ReadFile(const std::filesystem::path& p) {
 
 }  // namespace
 
-void SetComputeThreads(int threads) {
-  torch::set_num_threads(std::max(1, threads));
-}
+void SetComputeThreads(int threads) { torch::set_num_threads(std::max(1, threads)); }
 
 Result<std::unique_ptr<Backbone>> LoadTorchScriptBackbone(const std::filesystem::path& pt_path) {
   std::filesystem::path json_path = pt_path;
@@ -145,8 +145,8 @@ Result<std::unique_ptr<Backbone>> LoadTorchScriptBackbone(const std::filesystem:
     module.eval();
     backbone = std::make_unique<TorchScriptBackbone>(std::move(module), info, kind);
   } catch (const std::exception& e) {
-    return InvalidArgumentError(pt_path.string() + " is not a loadable TorchScript file: " +
-                                e.what());
+    return InvalidArgumentError(pt_path.string() +
+                                " is not a loadable TorchScript file: " + e.what());
   }
   // Probe once to learn the embedding size.
   Image probe;
@@ -156,8 +156,8 @@ Result<std::unique_ptr<Backbone>> LoadTorchScriptBackbone(const std::filesystem:
   backbone->SetDim(0);
   Result<BackboneOutput> out = backbone->Forward({&probe}, false);
   if (!out.ok()) {
-    return InvalidArgumentError(pt_path.string() + " does not run on its declared input: " +
-                                out.status().message());
+    return InvalidArgumentError(pt_path.string() +
+                                " does not run on its declared input: " + out.status().message());
   }
   if (out->dim < 1) return InvalidArgumentError(pt_path.string() + " returned an empty embedding");
   backbone->SetDim(out->dim);

@@ -162,8 +162,8 @@ Result<VersionInfo> ModelRegistry::Insert(db::Transaction& tx, std::string_view 
 Result<VersionInfo> ModelRegistry::CreateTraining(std::string_view name, std::string_view actor) {
   std::optional<VersionInfo> out;
   RETURN_IF_ERROR(db_.Write([&](db::Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(out, Insert(tx, name, VersionStatus::kTraining, json::object(),
-                                 "training started", actor));
+    ASSIGN_OR_RETURN(
+        out, Insert(tx, name, VersionStatus::kTraining, json::object(), "training started", actor));
     return Status::Ok();
   }));
   return std::move(*out);
@@ -186,8 +186,7 @@ Result<VersionInfo> ModelRegistry::ImportFiles(const std::map<std::string, std::
 
 Result<VersionInfo> ModelRegistry::CompleteFiles(const VersionId& version,
                                                  const std::map<std::string, std::string>& files,
-                                                 std::string_view reason,
-                                                 std::string_view actor) {
+                                                 std::string_view reason, std::string_view actor) {
   ASSIGN_OR_RETURN(VersionInfo v, Get(version));
   RETURN_IF_ERROR(CheckTransition(v.status, VersionStatus::kTrainingCompleted)
                       .WithContext("model version " + version.value()));
@@ -219,16 +218,15 @@ Result<VersionInfo> ModelRegistry::CompleteFiles(const VersionId& version,
     RETURN_IF_ERROR(tx.Exec("UPDATE model_versions SET summary = ? WHERE version = ?",
                             {summary->dump(), version.value()})
                         .status());
-    ASSIGN_OR_RETURN(out, Transition(tx, version, VersionStatus::kTrainingCompleted, reason,
-                                     actor));
+    ASSIGN_OR_RETURN(out,
+                     Transition(tx, version, VersionStatus::kTrainingCompleted, reason, actor));
     return Status::Ok();
   }));
   return std::move(*out);
 }
 
 Result<VersionInfo> ModelRegistry::ImportFromStore(std::string_view source_prefix,
-                                                   std::string_view name,
-                                                   std::string_view actor) {
+                                                   std::string_view name, std::string_view actor) {
   std::string prefix(source_prefix);
   if (prefix.empty()) return InvalidArgumentError("an artifact prefix is required");
   if (prefix.back() != '/') prefix += '/';
@@ -274,8 +272,7 @@ Result<VersionInfo> ModelRegistry::ImportDirectory(const fs::path& dir, std::str
   return ImportFiles(files, name, actor);
 }
 
-Result<VersionInfo> ModelRegistry::CompleteTraining(const VersionId& version,
-                                                    const fs::path& dir,
+Result<VersionInfo> ModelRegistry::CompleteTraining(const VersionId& version, const fs::path& dir,
                                                     std::string_view actor) {
   auto files = ReadDirectory(dir);
   if (!files.ok()) {
@@ -316,12 +313,12 @@ Result<VersionInfo> ModelRegistry::Transition(db::Transaction& tx, const Version
   if (changed != 1) {
     return AbortedError("model version '" + version.value() + "' changed concurrently");
   }
-  RETURN_IF_ERROR(tx.Exec("INSERT INTO model_version_transitions (version, from_status, "
-                          "to_status, at, reason, actor) VALUES (?, ?, ?, ?, ?, ?)",
-                          {version.value(), std::string(VersionStatusName(cur.status)),
-                           std::string(VersionStatusName(to)), now, std::string(reason),
-                           std::string(actor)})
-                      .status());
+  RETURN_IF_ERROR(
+      tx.Exec("INSERT INTO model_version_transitions (version, from_status, "
+              "to_status, at, reason, actor) VALUES (?, ?, ?, ?, ?, ?)",
+              {version.value(), std::string(VersionStatusName(cur.status)),
+               std::string(VersionStatusName(to)), now, std::string(reason), std::string(actor)})
+          .status());
   return Get(tx, version);
 }
 
@@ -382,9 +379,9 @@ Result<std::vector<TransitionRecord>> ModelRegistry::History(const VersionId& ve
 Result<std::optional<VersionId>> ModelRegistry::Alias(std::string_view alias) const {
   std::optional<VersionId> out;
   RETURN_IF_ERROR(db_.Read([&](db::Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(std::optional<db::Row> row,
-                     tx.QueryOne("SELECT version FROM model_aliases WHERE alias = ?",
-                                 {std::string(alias)}));
+    ASSIGN_OR_RETURN(
+        std::optional<db::Row> row,
+        tx.QueryOne("SELECT version FROM model_aliases WHERE alias = ?", {std::string(alias)}));
     if (row && !row->IsNull(0)) out = VersionId(row->Text(0));
     return Status::Ok();
   }));
@@ -397,14 +394,16 @@ Status ModelRegistry::SetAlias(db::Transaction& tx, std::string_view alias,
   if (version) {
     ASSIGN_OR_RETURN(VersionInfo v, Get(tx, *version));
     if (v.status != VersionStatus::kRunning) {
-      return FailedPreconditionError("alias '" + std::string(alias) + "' can only point at a "
-                                     "RUNNING version; " + version->value() + " is " +
+      return FailedPreconditionError("alias '" + std::string(alias) +
+                                     "' can only point at a "
+                                     "RUNNING version; " +
+                                     version->value() + " is " +
                                      std::string(VersionStatusName(v.status)));
     }
   }
-  ASSIGN_OR_RETURN(std::optional<db::Row> cur,
-                   tx.QueryOne("SELECT version FROM model_aliases WHERE alias = ?",
-                               {std::string(alias)}));
+  ASSIGN_OR_RETURN(
+      std::optional<db::Row> cur,
+      tx.QueryOne("SELECT version FROM model_aliases WHERE alias = ?", {std::string(alias)}));
   std::optional<VersionId> old;
   if (cur && !cur->IsNull(0)) old = VersionId(cur->Text(0));
   if (old == version) return Status::Ok();
@@ -421,10 +420,11 @@ Status ModelRegistry::SetAlias(db::Transaction& tx, std::string_view alias,
                         .status());
   }
   return tx
-      .Exec("INSERT INTO model_alias_history (alias, old_version, new_version, at, reason, actor) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            {std::string(alias), OptText(old), OptText(version), now, std::string(reason),
-             std::string(actor)})
+      .Exec(
+          "INSERT INTO model_alias_history (alias, old_version, new_version, at, reason, actor) "
+          "VALUES (?, ?, ?, ?, ?, ?)",
+          {std::string(alias), OptText(old), OptText(version), now, std::string(reason),
+           std::string(actor)})
       .status();
 }
 

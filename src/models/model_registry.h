@@ -78,12 +78,10 @@ class ModelRegistry {
   // under `source_prefix` (which must hold model.json, readable as an artifact summary) to
   // models/<version>/. InvalidArgument if it is not an artifact.
   [[nodiscard]] Result<VersionInfo> ImportFromStore(std::string_view source_prefix,
-                                                    std::string_view name,
-                                                    std::string_view actor);
+                                                    std::string_view name, std::string_view actor);
   // Same from a local artifact directory (`loupe train --out DIR`), for tests and tools.
   [[nodiscard]] Result<VersionInfo> ImportDirectory(const std::filesystem::path& dir,
-                                                    std::string_view name,
-                                                    std::string_view actor);
+                                                    std::string_view name, std::string_view actor);
 
   // Completes a TRAINING_IN_PROGRESS version (from CreateTraining) with the artifact that
   // training wrote to `dir`: copies it to models/<version>/ (model.json last), then

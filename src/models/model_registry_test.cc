@@ -70,11 +70,11 @@ TEST_F(ModelRegistryTest, TransitionsAreCheckedTimestampedAndVersioned) {
   clock_.Advance(std::chrono::seconds(30));
   auto bad = registry_->Transition(v->version, VersionStatus::kRunning, "", "a");
   EXPECT_EQ(bad.status().code(), StatusCode::kFailedPrecondition);
-  auto stale = registry_->Transition(v->version, VersionStatus::kStarting, "", "a",
-                                     v->row_version - 1);
+  auto stale =
+      registry_->Transition(v->version, VersionStatus::kStarting, "", "a", v->row_version - 1);
   EXPECT_EQ(stale.status().code(), StatusCode::kAborted);
-  auto starting = registry_->Transition(v->version, VersionStatus::kStarting, "go", "a",
-                                        v->row_version);
+  auto starting =
+      registry_->Transition(v->version, VersionStatus::kStarting, "go", "a", v->row_version);
   ASSERT_TRUE(starting.ok()) << starting.status();
   EXPECT_EQ(starting->row_version, v->row_version + 1);
   EXPECT_EQ(starting->updated_at, clock_.Now());
@@ -126,10 +126,9 @@ TEST_F(ModelRegistryTest, TrainingVersionsCompleteOrFailWithTheReason) {
   EXPECT_EQ(done->summary["labels"].size(), 3u);
   EXPECT_TRUE(store_->Head("models/v1/model.json").ok());
   // Completing twice is refused by the lifecycle.
-  EXPECT_EQ(registry_->CompleteTraining(training->version, dir_.path() / "artifact", "w")
-                .status()
-                .code(),
-            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      registry_->CompleteTraining(training->version, dir_.path() / "artifact", "w").status().code(),
+      StatusCode::kFailedPrecondition);
 
   auto broken = registry_->CreateTraining("", "workflow");
   ASSERT_TRUE(broken.ok());

@@ -144,8 +144,8 @@ Status ModelService::Smoke(UnitPool& pool) {
     double total = out->front().none_confidence;
     for (const ml::LabelConfidence& l : out->front().labels) {
       if (!std::isfinite(l.confidence) || l.confidence < 0 || l.confidence > 100.0001) {
-        return promise->set_value(InternalError("smoke inference gave confidence " +
-                                                std::to_string(l.confidence)));
+        return promise->set_value(
+            InternalError("smoke inference gave confidence " + std::to_string(l.confidence)));
       }
       total += l.confidence;
     }
@@ -193,10 +193,10 @@ Result<VersionInfo> ModelService::StartLocked(const VersionId& version, std::str
     std::lock_guard lock(mu_);
     units = units_;
   }
-  ASSIGN_OR_RETURN(info, registry_.Transition(version, VersionStatus::kStarting,
-                                              "starting " + std::to_string(units) +
-                                                  " inference unit(s)",
-                                              actor, info.row_version));
+  ASSIGN_OR_RETURN(
+      info, registry_.Transition(version, VersionStatus::kStarting,
+                                 "starting " + std::to_string(units) + " inference unit(s)", actor,
+                                 info.row_version));
   auto loaded = Load(version, units);
   if (!loaded.ok()) {
     auto failed = registry_.Transition(version, VersionStatus::kFailed,
@@ -205,8 +205,8 @@ Result<VersionInfo> ModelService::StartLocked(const VersionId& version, std::str
     return loaded.status().WithContext("model version " + version.value() + " failed to start");
   }
   auto running = registry_.Transition(version, VersionStatus::kRunning,
-                                      std::to_string(units) + " unit(s), smoke inference ok",
-                                      actor, info.row_version);
+                                      std::to_string(units) + " unit(s), smoke inference ok", actor,
+                                      info.row_version);
   if (!running.ok()) {
     (*loaded)->pool().Shutdown();
     return running.status();
@@ -241,15 +241,14 @@ Result<VersionInfo> ModelService::StopLocked(const VersionId& version, std::stri
   ASSIGN_OR_RETURN(VersionInfo info, registry_.Get(version));
   if (!failed && info.status != VersionStatus::kRunning) {
     return FailedPreconditionError("model version " + version.value() + " is " +
-                                   std::string(VersionStatusName(info.status)) +
-                                   ", not RUNNING");
+                                   std::string(VersionStatusName(info.status)) + ", not RUNNING");
   }
   if (std::optional<VersionId> prod = Production(); prod == version) {
     RETURN_IF_ERROR(SwitchAliasLocked(std::nullopt, "production version stopped", actor));
   }
   if (!failed) {
-    ASSIGN_OR_RETURN(info, registry_.Transition(version, VersionStatus::kStopping,
-                                                std::string(reason), actor));
+    ASSIGN_OR_RETURN(
+        info, registry_.Transition(version, VersionStatus::kStopping, std::string(reason), actor));
   }
   // No new lease can start once detached; the in-flight ones finish on the units.
   if (std::shared_ptr<RunningVersion> rv = Detach(version)) rv->DrainAndStop();
@@ -259,8 +258,8 @@ Result<VersionInfo> ModelService::StopLocked(const VersionId& version, std::stri
   return registry_.Transition(version, VersionStatus::kStopped, std::string(reason), actor);
 }
 
-Status ModelService::SwitchAliasLocked(const std::optional<VersionId>& to,
-                                       std::string_view reason, std::string_view actor) {
+Status ModelService::SwitchAliasLocked(const std::optional<VersionId>& to, std::string_view reason,
+                                       std::string_view actor) {
   RETURN_IF_ERROR(registry_.database().Write([&](db::Transaction& tx) -> Status {
     RETURN_IF_ERROR(registry_.SetAlias(tx, kProductionAlias, to, reason, actor));
     if (params_ == nullptr) return Status::Ok();
@@ -301,9 +300,9 @@ Status ModelService::Deploy(const VersionId& green, std::string_view actor) {
   }
   Status s = Smoke(green_rv->pool());
   if (s.ok()) {
-    s = SwitchAliasLocked(green, blue ? "deploy (blue/green from " + blue->value() + ")"
-                                      : std::string("deploy"),
-                          actor);
+    s = SwitchAliasLocked(
+        green, blue ? "deploy (blue/green from " + blue->value() + ")" : std::string("deploy"),
+        actor);
   }
   if (!s.ok()) {
     auto failed = StopLocked(green, "deploy failed: " + s.message(), actor, /*failed=*/true);
@@ -401,10 +400,10 @@ Status ModelService::Recover() {
                                       "start interrupted by a restart; start it again", "loupe")
                           .status());
     } else if (v.status == VersionStatus::kStopping) {
-      RETURN_IF_ERROR(registry_
-                          .Transition(v.version, VersionStatus::kStopped,
-                                      "stop completed at restart", "loupe")
-                          .status());
+      RETURN_IF_ERROR(
+          registry_
+              .Transition(v.version, VersionStatus::kStopped, "stop completed at restart", "loupe")
+              .status());
     } else if (v.status == VersionStatus::kRunning) {
       auto loaded = Load(v.version, units);
       if (!loaded.ok()) {

@@ -142,7 +142,7 @@ class ModelService {
 
   mutable std::mutex mu_;  // serving state; never held across slow work
   std::map<VersionId, std::shared_ptr<RunningVersion>> running_;  // guarded by mu_
-  std::shared_ptr<RunningVersion> production_;                   // guarded by mu_
+  std::shared_ptr<RunningVersion> production_;                    // guarded by mu_
   int units_ = 1;                                                 // guarded by mu_
 
   struct ListenerGuard;

@@ -34,8 +34,8 @@ class ModelServiceTest : public ::testing::Test {
     ServiceOptions options;
     options.cache_dir = dir_.path() / "cache";
     options.pool = {4, 5000ms};
-    service_ = std::move(ModelService::Create(*registry_, params_.get(), clock_,
-                                              loader_.Loader(), options))
+    service_ = std::move(ModelService::Create(*registry_, params_.get(), clock_, loader_.Loader(),
+                                              options))
                    .value();
   }
   VersionId Import() {
@@ -86,8 +86,7 @@ TEST_F(ModelServiceTest, StartLoadsSmokeTestsThenRuns) {
   // Started but not deployed: detection by version works, production has nothing.
   EXPECT_TRUE(service_->Acquire(v).ok());
   EXPECT_EQ(service_->Acquire().status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_NE(service_->Acquire().status().message().find("no model is deployed"),
-            std::string::npos);
+  EXPECT_NE(service_->Acquire().status().message().find("no model is deployed"), std::string::npos);
 }
 
 TEST_F(ModelServiceTest, LoadFailureMarksFailedWithTheReasonAndCanBeRetried) {
@@ -149,8 +148,7 @@ TEST_F(ModelServiceTest, RollbackToThePreviousOrANamedVersion) {
   VersionId v1 = Import();
   VersionId v2 = Import();
   VersionId v3 = Import();
-  EXPECT_EQ(service_->Rollback(std::nullopt, "a").status().code(),
-            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(service_->Rollback(std::nullopt, "a").status().code(), StatusCode::kFailedPrecondition);
   ASSERT_TRUE(service_->Deploy(v1, "a").ok());
   ASSERT_TRUE(service_->Deploy(v2, "a").ok());
   auto back = service_->Rollback(std::nullopt, "a");

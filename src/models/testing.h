@@ -112,8 +112,8 @@ struct FakeLoader {
   PredictorLoader Loader() const {
     auto b = backbone;
     auto fail = fail_load;
-    return [b, fail](const std::filesystem::path& dir)
-               -> Result<std::shared_ptr<const ml::Predictor>> {
+    return [b, fail](
+               const std::filesystem::path& dir) -> Result<std::shared_ptr<const ml::Predictor>> {
       if (fail->load()) return FailedPreconditionError("fake load failure");
       ASSIGN_OR_RETURN(ml::ModelArtifact a, ml::ReadArtifact(dir));
       ASSIGN_OR_RETURN(std::unique_ptr<ml::Predictor> p, ml::Predictor::Create(std::move(a), b));

@@ -6,8 +6,7 @@
 
 namespace loupe::models {
 
-UnitPool::UnitPool(std::shared_ptr<const ml::Predictor> predictor, int units,
-                   PoolOptions options)
+UnitPool::UnitPool(std::shared_ptr<const ml::Predictor> predictor, int units, PoolOptions options)
     : predictor_(std::move(predictor)), options_(options) {
   CHECK(predictor_ != nullptr) << "UnitPool needs a predictor";
   CHECK(units >= 1) << "UnitPool needs at least one unit";
@@ -67,10 +66,11 @@ Status UnitPool::Submit(Task task) {
       });
       if (!space || shut_down_) {
         ++rejected_;
-        return ResourceExhaustedError(
-            "all " + std::to_string(active_.size()) + " inference units are busy (queue " +
-            std::to_string(options_.queue_capacity) + " each); retry later or raise "
-            "Minimum-Inference-Units");
+        return ResourceExhaustedError("all " + std::to_string(active_.size()) +
+                                      " inference units are busy (queue " +
+                                      std::to_string(options_.queue_capacity) +
+                                      " each); retry later or raise "
+                                      "Minimum-Inference-Units");
       }
     }
   }

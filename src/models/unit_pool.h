@@ -12,8 +12,8 @@
 //
 // Thread-safe. Owns its threads; the destructor calls Shutdown().
 
-#include <condition_variable>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -28,8 +28,8 @@
 namespace loupe::models {
 
 struct PoolOptions {
-  int queue_capacity = 4;                                  // tasks waiting per unit
-  std::chrono::milliseconds admission_timeout{2000};       // wait for space, then 429
+  int queue_capacity = 4;                             // tasks waiting per unit
+  std::chrono::milliseconds admission_timeout{2000};  // wait for space, then 429
 };
 
 struct PoolStats {
@@ -82,7 +82,7 @@ class UnitPool {
   const std::shared_ptr<const ml::Predictor> predictor_;
   const PoolOptions options_;
   mutable std::mutex mu_;
-  std::condition_variable space_cv_;  // a queue slot was freed, or the pool shut down
+  std::condition_variable space_cv_;             // a queue slot was freed, or the pool shut down
   std::vector<std::unique_ptr<Unit>> active_;    // guarded by mu_
   std::vector<std::unique_ptr<Unit>> retiring_;  // guarded by mu_
   int next_number_ = 1;                          // guarded by mu_

@@ -54,12 +54,18 @@ const std::vector<VersionStatus>& AllVersionStatuses() {
 
 const std::vector<std::pair<VersionStatus, VersionStatus>>& AllowedTransitions() {
   static const std::vector<std::pair<VersionStatus, VersionStatus>> kTable = {
-      {S::kTraining, S::kTrainingCompleted}, {S::kTraining, S::kTrainingFailed},
-      {S::kTrainingCompleted, S::kStarting}, {S::kStopped, S::kStarting},
-      {S::kFailed, S::kStarting},            {S::kStarting, S::kRunning},
-      {S::kStarting, S::kFailed},            {S::kStarting, S::kStopping},
-      {S::kRunning, S::kStopping},           {S::kRunning, S::kFailed},
-      {S::kStopping, S::kStopped},           {S::kStopping, S::kFailed},
+      {S::kTraining, S::kTrainingCompleted},
+      {S::kTraining, S::kTrainingFailed},
+      {S::kTrainingCompleted, S::kStarting},
+      {S::kStopped, S::kStarting},
+      {S::kFailed, S::kStarting},
+      {S::kStarting, S::kRunning},
+      {S::kStarting, S::kFailed},
+      {S::kStarting, S::kStopping},
+      {S::kRunning, S::kStopping},
+      {S::kRunning, S::kFailed},
+      {S::kStopping, S::kStopped},
+      {S::kStopping, S::kFailed},
   };
   return kTable;
 }

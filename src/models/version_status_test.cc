@@ -18,20 +18,26 @@ TEST(VersionStatus, NamesRoundTripAndAreTheCloudServicesNames) {
     names.insert(VersionStatusName(s));
   }
   EXPECT_EQ(names, (std::set<std::string_view>{"TRAINING_IN_PROGRESS", "TRAINING_COMPLETED",
-                                               "TRAINING_FAILED", "STARTING", "RUNNING",
-                                               "STOPPING", "STOPPED", "FAILED"}));
+                                               "TRAINING_FAILED", "STARTING", "RUNNING", "STOPPING",
+                                               "STOPPED", "FAILED"}));
   EXPECT_EQ(*ParseVersionStatus("TRAINING"), S::kTraining);
   EXPECT_EQ(ParseVersionStatus("running").status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(VersionStatus, TransitionTableIsExactlyTheLifecycle) {
   const std::set<std::pair<S, S>> expected = {
-      {S::kTraining, S::kTrainingCompleted}, {S::kTraining, S::kTrainingFailed},
-      {S::kTrainingCompleted, S::kStarting}, {S::kStopped, S::kStarting},
-      {S::kFailed, S::kStarting},            {S::kStarting, S::kRunning},
-      {S::kStarting, S::kFailed},            {S::kStarting, S::kStopping},
-      {S::kRunning, S::kStopping},           {S::kRunning, S::kFailed},
-      {S::kStopping, S::kStopped},           {S::kStopping, S::kFailed},
+      {S::kTraining, S::kTrainingCompleted},
+      {S::kTraining, S::kTrainingFailed},
+      {S::kTrainingCompleted, S::kStarting},
+      {S::kStopped, S::kStarting},
+      {S::kFailed, S::kStarting},
+      {S::kStarting, S::kRunning},
+      {S::kStarting, S::kFailed},
+      {S::kStarting, S::kStopping},
+      {S::kRunning, S::kStopping},
+      {S::kRunning, S::kFailed},
+      {S::kStopping, S::kStopped},
+      {S::kStopping, S::kFailed},
   };
   for (S from : AllVersionStatuses()) {
     for (S to : AllVersionStatuses()) {

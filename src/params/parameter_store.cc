@@ -253,7 +253,7 @@ Result<ParamValue> ParameterStore::Set(db::Transaction& tx, std::string_view nam
   return next;
 }
 
-void ParameterStore::Committed(ParamValue value) {
+void ParameterStore::Committed(const ParamValue& value) {
   {
     std::unique_lock lock(mu_);
     ParamValue& slot = cache_[value.name];

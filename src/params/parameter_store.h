@@ -108,7 +108,7 @@ class ParameterStore {
   ParameterStore(db::Database& db, const Clock& clock, events::EventLog& events)
       : db_(db), clock_(clock), events_(events) {}
   Status Load();
-  void Committed(ParamValue value);
+  void Committed(const ParamValue& value);
   ParamValue Cached(std::string_view name) const;
 
   db::Database& db_;

@@ -73,8 +73,9 @@ void AddHealthRoutes(Router& router, const ApiDeps& deps) {
               [deps](const HttpRequest&) {
                 Status s = deps.db->Read(
                     [](db::Transaction& tx) { return tx.Query("SELECT 1").status(); });
-                if (!s.ok())
+                if (!s.ok()) {
                   return HttpResponse::Error(UnavailableError("database: " + s.message()));
+                }
                 return HttpResponse::Json(200, {{"status", "ok"}, {"version", deps.version}});
               }});
   router.Add({"GET", "/metrics", Role::kPublic, "Prometheus metrics (text format).",

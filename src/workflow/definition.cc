@@ -253,8 +253,9 @@ Result<State> ParseState(const std::string& name, const json& j,
     bool is_end = end != j.end() && end->is_boolean() && end->get<bool>();
     if (end != j.end() && !end->is_boolean()) return where.Error("End", "must be true or false");
     if (next != j.end() && !next->is_string()) return where.Error("Next", "must be a state name");
-    if (next != j.end() && is_end)
+    if (next != j.end() && is_end) {
       return where.Error("Next", "a state can't have both Next and End");
+    }
     if (next == j.end() && !is_end) {
       return where.Error("Next", "missing: a " + type + " state needs \"Next\" or \"End\": true");
     }

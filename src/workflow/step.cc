@@ -86,8 +86,9 @@ class Stepper {
     } else if (state->type == StateType::kWait) {
       json context = Context();
       auto effective = EffectiveInput(*state, context);
-      if (!effective.ok())
+      if (!effective.ok()) {
         return FailExecution(std::string(kErrorRuntime), effective.status().message());
+      }
       auto until = WaitUntil(*state, *effective, context);
       if (!until.ok()) return FailExecution(std::string(kErrorRuntime), until.status().message());
       s.due_ms = std::max(*until, now_ms_);

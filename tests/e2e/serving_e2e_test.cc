@@ -61,9 +61,9 @@ class ServingE2E : public ::testing::Test {
                 Pattern(false, 200 + i));
     }
     WriteFile(dir_.path() / "query.png", Pattern(true, 999));
-    auto train = RunCli("http://127.0.0.1:1",
-                        {"train", "--dataset", (dir_.path() / "dataset").string(), "--out",
-                         model_.string(), "--quiet"});
+    auto train =
+        RunCli("http://127.0.0.1:1", {"train", "--dataset", (dir_.path() / "dataset").string(),
+                                      "--out", model_.string(), "--quiet"});
     ASSERT_EQ(train.exit_code, 0) << train.err;
   }
   TempDir dir_;
@@ -83,8 +83,7 @@ TEST_F(ServingE2E, ImportDeployDetectSwitchRescaleRollbackRestart) {
   for (const char* expected : {"v1", "v2"}) {
     auto imported = RunCli(server->url(), {"models", "import", model_.string()});
     ASSERT_EQ(imported.exit_code, 0) << imported.err;
-    EXPECT_NE(imported.out.find(std::string(expected) + " TRAINING_COMPLETED"),
-              std::string::npos)
+    EXPECT_NE(imported.out.find(std::string(expected) + " TRAINING_COMPLETED"), std::string::npos)
         << imported.out;
   }
   auto deployed = RunCli(server->url(), {"models", "deploy", "v1"});
@@ -106,9 +105,9 @@ TEST_F(ServingE2E, ImportDeployDetectSwitchRescaleRollbackRestart) {
     huge[off + 2] = static_cast<char>(0x86);
     huge[off + 3] = static_cast<char>(0xA0);
   }
-  for (const std::string& bad : {png.substr(0, png.size() / 3), huge, std::string(),
-                                 std::string("text named .jpg\n"),
-                                 std::string("\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01", 12)}) {
+  for (const std::string& bad :
+       {png.substr(0, png.size() / 3), huge, std::string(), std::string("text named .jpg\n"),
+        std::string("\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01", 12)}) {
     auto r = client->Send("POST", "/v1/detect", bad, "image/jpeg");
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->status, 400) << r->body;

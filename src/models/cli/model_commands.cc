@@ -105,8 +105,8 @@ void PrintVersionTable(const json& versions, const json& production) {
   for (const json& v : versions) {
     std::string name = v["version"].get<std::string>();
     if (production.is_string() && production == name) name += "*";
-    std::string units = v["serving"].is_object() ? std::to_string(v["serving"]["units"].get<int>())
-                                                 : "-";
+    std::string units =
+        v["serving"].is_object() ? std::to_string(v["serving"]["units"].get<int>()) : "-";
     std::string f1 = "-";
     if (v["summary"].contains("metrics") && v["summary"]["metrics"].contains("macro_f1")) {
       char buf[16];
@@ -151,8 +151,9 @@ void AddDetect(CLI::App& app, const ClientOptions& options, int* exit_code) {
   detect->add_option("files", args->files, "Image files (JPEG, PNG, WebP)")
       ->check(CLI::ExistingFile);
   detect->add_option("--key", args->keys, "A stored object to detect instead (repeatable)");
-  detect->add_option("--min-confidence", args->min_confidence,
-                     "0..100 (default: each label's assumed threshold)")
+  detect
+      ->add_option("--min-confidence", args->min_confidence,
+                   "0..100 (default: each label's assumed threshold)")
       ->check(CLI::Range(0.0, 100.0));
   detect->add_option("--max-results", args->max_results, "At most this many labels")
       ->check(CLI::PositiveNumber);
@@ -239,67 +240,66 @@ void AddModels(CLI::App& app, const ClientOptions& options, int* exit_code) {
   import->callback([&options, exit_code, dir, version] {
     if (!fs::exists(fs::path(*dir) / "model.json")) {
       ServingApi::PrintError(*dir + " is not a model artifact (no model.json)");
-      return void(*exit_code = 1);
-    }
-    ServingApi api(options, kControlTimeoutSeconds);
-    const std::string prefix = StagingPrefix();
-    std::vector<std::string> uploaded;
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(*dir, ec), end; !ec && it != end;
-         it.increment(ec)) {
-      if (!it->is_regular_file()) continue;
-      auto bytes = ReadFile(it->path().string());
-      if (!bytes) {
-        ServingApi::PrintError("cannot read " + it->path().string());
-        return void(*exit_code = 1);
-      }
-      std::string key = prefix + fs::relative(it->path(), *dir).generic_string();
-      if (!api.Call("PUT", "/v1/objects/" + server::EncodePath(key), *bytes,
-                    "application/octet-stream")) {
-        return void(*exit_code = 1);
-      }
-      uploaded.push_back(key);
-    }
-    json body = {{"source_prefix", prefix}};
-    if (!version->empty()) body["version"] = *version;
-    auto r = api.CallJson("POST", "/v1/models", body.dump());
-    for (const std::string& key : uploaded) {
-      (void)api.Call("DELETE", "/v1/objects/" + server::EncodePath(key));
-    }
-    if (!r) return void(*exit_code = 1);
-    PrintVersion(options, *r);
-  });
-
-  auto control = [&options, exit_code, models](const char* name, const char* help,
-                                               const char* action) {
-    auto target = std::make_shared<std::string>();
-    auto* cmd = models->add_subcommand(name, help);
-    cmd->add_option("version", *target, "Version name")->required();
-    cmd->callback([&options, exit_code, target, action] {
-      ServingApi api(options, kControlTimeoutSeconds);
-      auto r = api.CallJson(
-          "POST", "/v1/models/" + server::EncodePath(*target) + "/" + action, "{}");
-      if (!r) return void(*exit_code = 1);
-      PrintVersion(options, *r);
-    });
-  };
-  control("start", "Start a version: load, smoke-test, RUNNING", "start");
-  control("stop", "Stop a version after its in-flight requests", "stop");
-  control("deploy", "Blue/green switch of production to a version", "deploy");
-
-  auto target = std::make_shared<std::string>();
-  auto* rollback = models->add_subcommand(
-      "rollback", "Switch production back to VERSION (default: the previous production)");
-  rollback->add_option("version", *target, "Version name");
-  rollback->callback([&options, exit_code, target] {
-    ServingApi api(options, kControlTimeoutSeconds);
-    json body = json::object();
-    if (!target->empty()) body["version"] = *target;
-    auto r = api.CallJson("POST", "/v1/endpoints/production/rollback", body.dump());
-    if (!r) return void(*exit_code = 1);
-    PrintVersion(options, *r);
-  });
+  return void(*exit_code = 1);
 }
+ServingApi api(options, kControlTimeoutSeconds);
+const std::string prefix = StagingPrefix();
+std::vector<std::string> uploaded;
+std::error_code ec;
+for (fs::recursive_directory_iterator it(*dir, ec), end; !ec && it != end; it.increment(ec)) {
+  if (!it->is_regular_file()) continue;
+  auto bytes = ReadFile(it->path().string());
+  if (!bytes) {
+    ServingApi::PrintError("cannot read " + it->path().string());
+    return void(*exit_code = 1);
+  }
+  std::string key = prefix + fs::relative(it->path(), *dir).generic_string();
+  if (!api.Call("PUT", "/v1/objects/" + server::EncodePath(key), *bytes,
+                "application/octet-stream")) {
+    return void(*exit_code = 1);
+  }
+  uploaded.push_back(key);
+}
+json body = {{"source_prefix", prefix}};
+if (!version->empty()) body["version"] = *version;
+auto r = api.CallJson("POST", "/v1/models", body.dump());
+for (const std::string& key : uploaded) {
+  (void)api.Call("DELETE", "/v1/objects/" + server::EncodePath(key));
+}
+if (!r) return void(*exit_code = 1);
+PrintVersion(options, *r);
+}  // namespace
+);
+
+auto control = [&options, exit_code, models](const char* name, const char* help,
+                                             const char* action) {
+  auto target = std::make_shared<std::string>();
+  auto* cmd = models->add_subcommand(name, help);
+  cmd->add_option("version", *target, "Version name")->required();
+  cmd->callback([&options, exit_code, target, action] {
+    ServingApi api(options, kControlTimeoutSeconds);
+    auto r = api.CallJson("POST", "/v1/models/" + server::EncodePath(*target) + "/" + action, "{}");
+    if (!r) return void(*exit_code = 1);
+    PrintVersion(options, *r);
+  });
+};
+control("start", "Start a version: load, smoke-test, RUNNING", "start");
+control("stop", "Stop a version after its in-flight requests", "stop");
+control("deploy", "Blue/green switch of production to a version", "deploy");
+
+auto target = std::make_shared<std::string>();
+auto* rollback = models->add_subcommand(
+    "rollback", "Switch production back to VERSION (default: the previous production)");
+rollback->add_option("version", *target, "Version name");
+rollback->callback([&options, exit_code, target] {
+  ServingApi api(options, kControlTimeoutSeconds);
+  json body = json::object();
+  if (!target->empty()) body["version"] = *target;
+  auto r = api.CallJson("POST", "/v1/endpoints/production/rollback", body.dump());
+  if (!r) return void(*exit_code = 1);
+  PrintVersion(options, *r);
+});
+}  // namespace loupe::cli
 
 }  // namespace
 

@@ -6,14 +6,10 @@ namespace {
 using nlohmann::json;
 
 json ServingJson(const models::ServingInfo& s) {
-  return {{"production", s.production},
-          {"in_flight", s.in_flight},
-          {"units", s.pool.units},
-          {"retiring_units", s.pool.retiring_units},
-          {"queued", s.pool.queued},
-          {"busy", s.pool.busy},
-          {"completed", s.pool.completed},
-          {"rejected", s.pool.rejected}};
+  return {{"production", s.production},    {"in_flight", s.in_flight},
+          {"units", s.pool.units},         {"retiring_units", s.pool.retiring_units},
+          {"queued", s.pool.queued},       {"busy", s.pool.busy},
+          {"completed", s.pool.completed}, {"rejected", s.pool.rejected}};
 }
 
 // The version JSON plus its live serving figures, if it has units.
@@ -58,18 +54,18 @@ json VersionJson(const models::VersionInfo& v) {
 
 void AddModelRoutes(Router& router, models::ModelService& service) {
   models::ModelService* svc = &service;
-  router.Add({"GET", "/v1/models", Role::kOperator,
-              "Model versions, oldest first, with status and serving figures.",
-              [svc](const HttpRequest&) {
-                auto list = svc->registry().List();
-                if (!list.ok()) return HttpResponse::Error(list.status());
-                json versions = json::array();
-                for (const auto& v : *list) versions.push_back(DescribeJson(v, *svc));
-                auto prod = svc->Production();
-                return HttpResponse::Json(
-                    200, {{"versions", versions},
-                          {"production", prod ? json(prod->value()) : json(nullptr)}});
-              }});
+  router.Add(
+      {"GET", "/v1/models", Role::kOperator,
+       "Model versions, oldest first, with status and serving figures.", [svc](const HttpRequest&) {
+         auto list = svc->registry().List();
+         if (!list.ok()) return HttpResponse::Error(list.status());
+         json versions = json::array();
+         for (const auto& v : *list) versions.push_back(DescribeJson(v, *svc));
+         auto prod = svc->Production();
+         return HttpResponse::Json(
+             200,
+             {{"versions", versions}, {"production", prod ? json(prod->value()) : json(nullptr)}});
+       }});
   router.Add({"POST", "/v1/models", Role::kOperator,
               "Import an artifact made by `loupe train` as a new TRAINING_COMPLETED version: "
               "body {\"source_prefix\": objects holding model.json etc., \"version\"?: name}.",
@@ -100,13 +96,13 @@ void AddModelRoutes(Router& router, models::ModelService& service) {
                 json out = DescribeJson(*v, *svc);
                 json h = json::array();
                 for (const auto& t : *history) {
-                  h.push_back({{"from", t.from ? json(std::string(models::VersionStatusName(
-                                                     *t.from)))
-                                               : json(nullptr)},
-                               {"to", std::string(models::VersionStatusName(t.to))},
-                               {"at", FormatRfc3339(t.at)},
-                               {"reason", t.reason},
-                               {"actor", t.actor}});
+                  h.push_back(
+                      {{"from", t.from ? json(std::string(models::VersionStatusName(*t.from)))
+                                       : json(nullptr)},
+                       {"to", std::string(models::VersionStatusName(t.to))},
+                       {"at", FormatRfc3339(t.at)},
+                       {"reason", t.reason},
+                       {"actor", t.actor}});
                 }
                 out["history"] = h;
                 return HttpResponse::Json(200, out);

@@ -56,8 +56,7 @@ class ServingRoutesTest : public ::testing::Test {
     service_->Shutdown();
   }
   ClientResponse Call(std::string_view method, const std::string& path,
-                      const std::string& body = "",
-                      const std::string& type = "application/json") {
+                      const std::string& body = "", const std::string& type = "application/json") {
     auto r = client_->Send(method, path, body, type);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : ClientResponse{};
@@ -123,11 +122,12 @@ TEST_F(ServingRoutesTest, ImportDeployDetect) {
                  "image/png")
                 .status,
             200);
-  ClientResponse by_key = Call(
-      "POST", "/v1/detect",
-      json({{"Image", {{"S3Object", {{"Name", "images_for_detection/x.png"}}}}},
-            {"MaxResults", 1}, {"MinConfidence", 0}})
-          .dump());
+  ClientResponse by_key =
+      Call("POST", "/v1/detect",
+           json({{"Image", {{"S3Object", {{"Name", "images_for_detection/x.png"}}}}},
+                 {"MaxResults", 1},
+                 {"MinConfidence", 0}})
+               .dump());
   ASSERT_EQ(by_key.status, 200) << by_key.body;
   EXPECT_EQ(Body(by_key)["CustomLabels"][0]["Name"], "blue");
   EXPECT_EQ(Body(by_key)["DetectionResult"], "detection_results/x.png.json");
