@@ -10,7 +10,9 @@
 #include "cli/workflow_commands.h"
 #include "models/cli/model_commands.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int Run(int argc, char** argv) {
   CLI::App app("loupe — custom image labels that keep improving", "loupe");
   app.require_subcommand(1);
   app.set_version_flag("--version", "loupe 0.1.0");
@@ -26,9 +28,22 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 1;
   }
   return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // No exception leaves main: anything a dependency throws ends the command with a message.
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fputs("error: ", stderr);
+    std::fputs(e.what(), stderr);
+    std::fputs("\n", stderr);
+  } catch (...) {
+    std::fputs("error: unexpected exception\n", stderr);
+  }
+  return 1;
 }

@@ -129,7 +129,7 @@ void HttpServer::Install() {
         return httplib::Server::HandlerResponse::Handled;
       }));
   server_->set_exception_handler(
-      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+      [](const httplib::Request& req, httplib::Response& res, const std::exception_ptr& ep) {
         std::string what = "unknown";
         try {
           if (ep) std::rethrow_exception(ep);

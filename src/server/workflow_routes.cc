@@ -9,11 +9,13 @@ using nlohmann::json;
 
 Result<int64_t> IntParam(const HttpRequest& req, std::string_view name, int64_t fallback,
                          int64_t min, int64_t max) {
-  auto text = req.QueryParam(name);
+  const std::optional<std::string> text = req.QueryParam(name);
   if (!text || text->empty()) return fallback;
+  const std::string& digits = *text;
+  const char* end = digits.data() + digits.size();
   int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (ec != std::errc() || ptr != text->data() + text->size() || v < min || v > max) {
+  auto [ptr, ec] = std::from_chars(digits.data(), end, v);
+  if (ec != std::errc() || ptr != end || v < min || v > max) {
     return InvalidArgumentError(std::string(name) + " must be an integer in [" +
                                 std::to_string(min) + ", " + std::to_string(max) + "]");
   }

@@ -289,7 +289,10 @@ Result<State> ParseState(const std::string& name, const json& j,
             (void)v;
             if (k != "ErrorEquals" && k != "IntervalSeconds" && k != "MaxAttempts" &&
                 k != "BackoffRate") {
-              return where.Error(f + "." + k, "not supported in a retrier");
+              std::string field = f;
+              field += ".";
+              field += k;
+              return where.Error(field, "not supported in a retrier");
             }
           }
           Retrier retrier;
@@ -327,7 +330,10 @@ Result<State> ParseState(const std::string& name, const json& j,
           for (const auto& [k, v] : c.items()) {
             (void)v;
             if (k != "ErrorEquals" && k != "Next" && k != "ResultPath") {
-              return where.Error(f + "." + k, "not supported in a catcher");
+              std::string field = f;
+              field += ".";
+              field += k;
+              return where.Error(field, "not supported in a catcher");
             }
           }
           Catcher catcher;

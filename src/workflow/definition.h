@@ -43,7 +43,7 @@ struct Catcher {
 };
 
 // One Choice rule: a comparison, or a boolean combination of rules.
-struct ChoiceRule {
+struct ChoiceRule {  // NOLINT(bugprone-exception-escape): json members' implicit moves
   enum class Op {
     kAnd,
     kOr,
@@ -96,7 +96,7 @@ struct State {
   std::string cause;
 };
 
-struct Definition {
+struct Definition {  // NOLINT(bugprone-exception-escape): json members' implicit moves
   std::string comment;
   std::string start_at;
   std::map<std::string, State, std::less<>> states;

@@ -89,7 +89,7 @@ struct TaskContext {
   std::optional<TimePoint> deadline;  // TimeoutSeconds; later results count as States.Timeout
 };
 
-struct TaskOutcome {
+struct TaskOutcome {  // NOLINT(bugprone-exception-escape): json members' implicit moves
   bool ok = true;
   nlohmann::json output;
   std::string error;  // e.g. "States.TaskFailed", "Loupe.NoModel"
