@@ -20,6 +20,12 @@ std::string_view RoleName(Role role) {
   return "unknown";
 }
 
+bool RoleAllows(Role have, Role need) {
+  if (need == Role::kPublic || have == Role::kAdmin) return true;
+  if (have == need) return true;
+  return have == Role::kOperator && need == Role::kConsumer;
+}
+
 std::optional<std::string> HttpRequest::QueryParam(std::string_view name) const {
   auto it = query.find(std::string(name));
   if (it == query.end()) return std::nullopt;

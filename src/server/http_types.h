@@ -14,9 +14,14 @@
 
 namespace loupe::server {
 
-// Who may call a route. Enforced by auth (a later module); declared by every route now.
+// Who may call a route. Every route declares one; HttpServer asks its Authenticator (auth/)
+// who the caller is and refuses callers whose role does not allow the route's (401/403).
 enum class Role { kPublic, kConsumer, kReviewer, kOperator, kAdmin };
 std::string_view RoleName(Role role);
+// Whether a caller with role `have` may call a route that needs `need`: kPublic routes are
+// open to all; admin may call everything; otherwise the roles must match, except that an
+// operator may also call consumer routes (upload and detect, to try a model).
+bool RoleAllows(Role have, Role need);
 
 struct HttpRequest {
   std::string method;
@@ -25,7 +30,11 @@ struct HttpRequest {
   std::multimap<std::string, std::string> query;
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
-  std::string principal = "anonymous";  // the authenticated caller, once auth exists
+  // The authenticated caller, filled in by the server's Authenticator before the handler
+  // runs: user name ("anonymous" when none), role, and the teams (workforces) it belongs to.
+  std::string principal = "anonymous";
+  Role role = Role::kPublic;
+  std::vector<std::string> teams;
 
   std::optional<std::string> QueryParam(std::string_view name) const;
   std::string Header(std::string_view lower_name) const;
