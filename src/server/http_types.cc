@@ -23,7 +23,7 @@ std::string_view RoleName(Role role) {
 bool RoleAllows(Role have, Role need) {
   if (need == Role::kPublic || have == Role::kAdmin) return true;
   if (have == need) return true;
-  return have == Role::kOperator && need == Role::kConsumer;
+  return have == Role::kOperator && (need == Role::kConsumer || need == Role::kReviewer);
 }
 
 std::optional<std::string> HttpRequest::QueryParam(std::string_view name) const {

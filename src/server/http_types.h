@@ -19,8 +19,9 @@ namespace loupe::server {
 enum class Role { kPublic, kConsumer, kReviewer, kOperator, kAdmin };
 std::string_view RoleName(Role role);
 // Whether a caller with role `have` may call a route that needs `need`: kPublic routes are
-// open to all; admin may call everything; otherwise the roles must match, except that an
-// operator may also call consumer routes (upload and detect, to try a model).
+// open to all; admin may call everything; an operator may also call consumer routes (upload
+// and detect, to try a model) and reviewer routes (small teams review; ties escalate to
+// operators); otherwise the roles must match.
 bool RoleAllows(Role have, Role need);
 
 struct HttpRequest {
