@@ -9,6 +9,7 @@
 #include "cli/ml_commands.h"
 #include "cli/workflow_commands.h"
 #include "models/cli/model_commands.h"
+#include "notify/cli/notify_commands.h"
 
 namespace {
 
@@ -24,6 +25,7 @@ int Run(int argc, char** argv) {
   loupe::cli::RegisterMlCommands(app, &exit_code);
   loupe::cli::RegisterWorkflowCommands(app, client_options, &exit_code);
   loupe::cli::RegisterModelCommands(app, client_options, &exit_code);
+  loupe::cli::RegisterNotifyCommands(app, client_options, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -19,6 +19,8 @@
 #include "models/http/model_routes.h"
 #include "models/model_registry.h"
 #include "models/model_service.h"
+#include "notify/http/notify_routes.h"
+#include "notify/notifier.h"
 #include "params/parameter_store.h"
 #include "server/api_routes.h"
 #include "server/http_server.h"
@@ -93,6 +95,14 @@ void RegisterServeCommand(CLI::App& app, ServeOptions& options, int* exit_code) 
   serve->add_option("--log-level", options.log_level, "trace|debug|info|warn|error|off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
+  serve->add_option("--smtp-url", options.smtp_url,
+                    "SMTP server for e-mail notifications, smtp://host:port or smtps://host:port");
+  serve->add_option("--smtp-from", options.smtp_from, "Sender address of notification e-mails");
+  serve->add_option("--smtp-user", options.smtp_user, "SMTP user name (needs TLS)");
+  serve
+      ->add_option("--smtp-password", options.smtp_password,
+                   "SMTP password (env LOUPE_SMTP_PASSWORD)")
+      ->envname("LOUPE_SMTP_PASSWORD");
   serve->callback([&options, exit_code] { *exit_code = Serve(options); });
 }
 
@@ -140,15 +150,26 @@ int Serve(const ServeOptions& options) {
   if (Status s = (*router_of_events)->Start(); !s.ok()) return Fail(s);
   if (Status s = (*scheduler)->Start(); !s.ok()) return Fail(s);
 
+  // Notifications: topics, subscriptions, webhook/e-mail delivery workers, the live feed.
+  // Opened on the shared database; its workers start here and stop after the HTTP server.
+  notify::NotifierOptions notify_options;
+  notify_options.transport.smtp = {options.smtp_url, options.smtp_from, options.smtp_user,
+                                   options.smtp_password};
+  auto notifier = notify::Notifier::Open(**db, clock, notify_options);
+  if (!notifier.ok()) return Fail(notifier.status());
+  if (Status s = (*notifier)->Start(); !s.ok()) return Fail(s);
+
   server::Router router;
   server::HttpServer* http_ptr = nullptr;
   server::ApiDeps deps{
-      db->get(),    params->get(), events->get(),
-      store->get(), kVersion,      [&http_ptr] { return http_ptr ? http_ptr->MetricsText() : ""; }};
+      db->get(), params->get(), events->get(), store->get(), kVersion, [&http_ptr, &notifier] {
+        return (http_ptr ? http_ptr->MetricsText() : "") + (*notifier)->MetricsText();
+      }};
   server::AddFoundationRoutes(router, deps);
   server::AddModelRoutes(router, **model_service);
   server::AddDetectRoutes(router, detect_service);
   server::AddWorkflowRoutes(router, **engine);
+  server::AddNotifyRoutes(router, **notifier);
   server::HttpServer http(router, {static_cast<size_t>(options.max_body_mb) * 1024 * 1024});
   http_ptr = &http;
   auto port = http.Bind(options.bind, options.port);
@@ -171,6 +192,7 @@ int Serve(const ServeOptions& options) {
   unsigned char zero = 0;
   [[maybe_unused]] ssize_t n = write(g_signal_pipe[1], &zero, 1);
   signal_waiter.join();
+  (*notifier)->Stop();           // an attempt in flight is cancelled and stays due
   (*model_service)->Shutdown();  // in-flight detections finish; durable state is unchanged
   (*scheduler)->Stop();
   (*router_of_events)->Stop();

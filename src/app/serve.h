@@ -13,6 +13,11 @@ struct ServeOptions {
   int port = 8080;
   int max_body_mb = 15;
   std::string log_level = "info";
+  // Notifications: e-mail over SMTP (docs/notifications.md); empty URL = e-mail disabled.
+  std::string smtp_url;
+  std::string smtp_from;
+  std::string smtp_user;
+  std::string smtp_password;
 };
 
 // Adds the `serve` subcommand; its callback stores the exit code in `*exit_code`.

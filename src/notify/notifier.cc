@@ -140,8 +140,9 @@ Result<std::unique_ptr<Notifier>> Notifier::Open(db::Database& db, const Clock& 
                                                  NotifierOptions options) {
   if (options.max_attempts < 1 || options.workers < 1 || options.first_backoff <= Duration{0} ||
       options.max_backoff < options.first_backoff || options.claim <= Duration{0}) {
-    return InvalidArgumentError("notifier options: attempts, workers, back-off and claim must be "
-                                "positive");
+    return InvalidArgumentError(
+        "notifier options: attempts, workers, back-off and claim must be "
+        "positive");
   }
   const SmtpOptions& smtp = options.transport.smtp;
   if (!smtp.url.empty()) {
@@ -182,10 +183,9 @@ Result<PublishResult> Notifier::Publish(db::Transaction& tx, const PublishReques
   RETURN_IF_ERROR(ValidatePublishRequest(request));
   PublishResult result;
   std::string id = request.message_id.empty() ? RandomMessageId() : request.message_id;
-  ASSIGN_OR_RETURN(auto existing,
-                   tx.QueryOne("SELECT " + Str(kMessageColumns) +
-                                   " FROM notify_messages m WHERE m.message_id = ?",
-                               {id}));
+  ASSIGN_OR_RETURN(auto existing, tx.QueryOne("SELECT " + Str(kMessageColumns) +
+                                                  " FROM notify_messages m WHERE m.message_id = ?",
+                                              {id}));
   if (existing) {
     ASSIGN_OR_RETURN(result.message, MessageFromRow(*existing, 0));
     return result;
@@ -206,8 +206,9 @@ Result<PublishResult> Notifier::Publish(db::Transaction& tx, const PublishReques
                            {sequence, Str(kPending), now, now, topic}));
   result.created = true;
   result.deliveries = static_cast<int>(queued);
-  result.message = Message{sequence,        id, request.topic, request.type, request.subject,
-                           request.detail, FromUnixMillis(now)};
+  result.message =
+      Message{sequence,           id, request.topic, request.type, request.subject, request.detail,
+              FromUnixMillis(now)};
   tx.OnCommit([this, sequence, queued] {
     Committed(sequence);
     if (queued > 0) WakeWorkers();
@@ -243,17 +244,17 @@ Result<Subscription> Notifier::Subscribe(const NewSubscription& request) {
                                            "removed_ms IS NULL",
                                            {topic, protocol, request.endpoint}));
     if (dup) {
-      return AlreadyExistsError("subscription " + std::to_string(dup->Int(0)) +
-                                " already sends " + topic + " to " + request.endpoint);
+      return AlreadyExistsError("subscription " + std::to_string(dup->Int(0)) + " already sends " +
+                                topic + " to " + request.endpoint);
     }
     int64_t now = ToUnixMillis(clock_.Now());
     ASSIGN_OR_RETURN(auto row, tx.QueryOne("INSERT INTO notify_subscriptions(topic, protocol, "
                                            "endpoint, secret, created_ms, created_by) VALUES "
                                            "(?, ?, ?, ?, ?, ?) RETURNING id",
-                                           {topic, protocol, request.endpoint, request.secret,
-                                            now, request.created_by}));
-    sub = Subscription{row->Int(0),         request.topic,     request.protocol,
-                       request.endpoint,    FromUnixMillis(now), request.created_by};
+                                           {topic, protocol, request.endpoint, request.secret, now,
+                                            request.created_by}));
+    sub = Subscription{row->Int(0),      request.topic,       request.protocol,
+                       request.endpoint, FromUnixMillis(now), request.created_by};
     return Status::Ok();
   }));
   return sub;
@@ -283,9 +284,10 @@ Status Notifier::Unsubscribe(int64_t id) {
                              {now, id}));
     if (changed == 0) return NotFoundError("no subscription " + std::to_string(id));
     return tx
-        .Exec("UPDATE notify_deliveries SET state = ?, updated_ms = ? WHERE subscription_id = ? "
-              "AND state = ?",
-              {Str(kDropped), now, id, Str(kPending)})
+        .Exec(
+            "UPDATE notify_deliveries SET state = ?, updated_ms = ? WHERE subscription_id = ? "
+            "AND state = ?",
+            {Str(kDropped), now, id, Str(kPending)})
         .status();
   });
 }
@@ -337,15 +339,14 @@ Result<std::vector<DeadLetter>> Notifier::ListDeadLetters(int64_t after, int lim
   if (limit < 1 || limit > 1000) return InvalidArgumentError("limit must be 1..1000");
   std::vector<DeadLetter> out;
   RETURN_IF_ERROR(db_.Read([&](db::Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(
-        auto rows,
-        tx.Query("SELECT d.id, d.attempts, d.last_error, d.updated_ms, " + Str(kMessageColumns) +
-                     ", " + Str(kSubscriptionColumns) +
-                     " FROM notify_deliveries d"
-                     " JOIN notify_messages m ON m.sequence = d.message_sequence"
-                     " JOIN notify_subscriptions s ON s.id = d.subscription_id"
-                     " WHERE d.state = ? AND d.id > ? ORDER BY d.id LIMIT ?",
-                 {Str(kDead), after, int64_t{limit}}));
+    ASSIGN_OR_RETURN(auto rows,
+                     tx.Query("SELECT d.id, d.attempts, d.last_error, d.updated_ms, " +
+                                  Str(kMessageColumns) + ", " + Str(kSubscriptionColumns) +
+                                  " FROM notify_deliveries d"
+                                  " JOIN notify_messages m ON m.sequence = d.message_sequence"
+                                  " JOIN notify_subscriptions s ON s.id = d.subscription_id"
+                                  " WHERE d.state = ? AND d.id > ? ORDER BY d.id LIMIT ?",
+                              {Str(kDead), after, int64_t{limit}}));
     for (const db::Row& row : rows) {
       DeadLetter d;
       d.id = row.Int(0);
@@ -423,16 +424,15 @@ Result<std::vector<Notifier::Claimed>> Notifier::Claim(int limit) {
   RETURN_IF_ERROR(db_.Write([&](db::Transaction& tx) -> Status {
     out.clear();
     int64_t now = ToUnixMillis(clock_.Now());
-    ASSIGN_OR_RETURN(
-        auto rows,
-        tx.Query("SELECT d.id, d.attempts, " + Str(kMessageColumns) +
-                     ", s.id, s.protocol, s.endpoint, s.secret"
-                     " FROM notify_deliveries d"
-                     " JOIN notify_messages m ON m.sequence = d.message_sequence"
-                     " JOIN notify_subscriptions s ON s.id = d.subscription_id"
-                     " WHERE d.state = ? AND d.next_attempt_ms <= ?"
-                     " ORDER BY d.next_attempt_ms, d.id LIMIT ?",
-                 {Str(kPending), now, int64_t{limit}}));
+    ASSIGN_OR_RETURN(auto rows,
+                     tx.Query("SELECT d.id, d.attempts, " + Str(kMessageColumns) +
+                                  ", s.id, s.protocol, s.endpoint, s.secret"
+                                  " FROM notify_deliveries d"
+                                  " JOIN notify_messages m ON m.sequence = d.message_sequence"
+                                  " JOIN notify_subscriptions s ON s.id = d.subscription_id"
+                                  " WHERE d.state = ? AND d.next_attempt_ms <= ?"
+                                  " ORDER BY d.next_attempt_ms, d.id LIMIT ?",
+                              {Str(kPending), now, int64_t{limit}}));
     int64_t lease_end = ToUnixMillis(clock_.Now() + options_.claim);
     for (const db::Row& row : rows) {
       Claimed c;
@@ -462,23 +462,24 @@ Duration Notifier::Backoff(int attempts) const {
 Status Notifier::Attempt(const Claimed& c) {
   Status sent;
   if (c.protocol == Protocol::kWebhook) {
-    sent = transport_.PostWebhook({c.endpoint, c.secret, c.message.id,
-                                   MessageJson(c.message).dump(), clock_.Now()},
-                                  &stopping_);
-  } else {
-    sent = transport_.SendEmail(
-        {c.endpoint, BuildEmail(c.message, transport_.options().smtp.from, c.endpoint,
-                                c.subscription_id, clock_.Now())},
+    sent = transport_.PostWebhook(
+        {c.endpoint, c.secret, c.message.id, MessageJson(c.message).dump(), clock_.Now()},
         &stopping_);
+  } else {
+    sent =
+        transport_.SendEmail({c.endpoint, BuildEmail(c.message, transport_.options().smtp.from,
+                                                     c.endpoint, c.subscription_id, clock_.Now())},
+                             &stopping_);
   }
   int64_t now = ToUnixMillis(clock_.Now());
   if (sent.code() == StatusCode::kCancelled) {
     // Shutting down: the attempt does not count; due again at once after a restart.
     return db_.Write([&](db::Transaction& tx) -> Status {
       return tx
-          .Exec("UPDATE notify_deliveries SET next_attempt_ms = ? WHERE id = ? AND state = ? "
-                "AND attempts = ?",
-                {now, c.id, Str(kPending), int64_t{c.attempts}})
+          .Exec(
+              "UPDATE notify_deliveries SET next_attempt_ms = ? WHERE id = ? AND state = ? "
+              "AND attempts = ?",
+              {now, c.id, Str(kPending), int64_t{c.attempts}})
           .status();
     });
   }
@@ -496,10 +497,11 @@ Status Notifier::Attempt(const Claimed& c) {
   }
   return db_.Write([&](db::Transaction& tx) -> Status {
     return tx
-        .Exec("UPDATE notify_deliveries SET state = ?, attempts = ?, next_attempt_ms = ?, "
-              "last_error = ?, updated_ms = ? WHERE id = ? AND state = ? AND attempts = ?",
-              {Str(state), int64_t{attempts}, next, sent.ok() ? std::string() : sent.message(), now,
-               c.id, Str(kPending), int64_t{c.attempts}})
+        .Exec(
+            "UPDATE notify_deliveries SET state = ?, attempts = ?, next_attempt_ms = ?, "
+            "last_error = ?, updated_ms = ? WHERE id = ? AND state = ? AND attempts = ?",
+            {Str(state), int64_t{attempts}, next, sent.ok() ? std::string() : sent.message(), now,
+             c.id, Str(kPending), int64_t{c.attempts}})
         .status();
   });
 }

@@ -271,7 +271,7 @@ TEST_F(NotifierTest, EmailGoesToTheSmtpServer) {
 }
 
 TEST_F(NotifierTest, AsciiSubjectIsPlainInTheEmail) {
-  Message m{7, "m-1", Topic::kOperator, "Deployed", "Version v2 deployed", json::object(),
+  Message m{7,           "m-1", Topic::kOperator, "Deployed", "Version v2 deployed", json::object(),
             clock_.Now()};
   std::string mail = BuildEmail(m, "loupe@example.com", "ops@example.org", 3, clock_.Now());
   EXPECT_NE(mail.find("Subject: [loupe] Version v2 deployed\r\n"), std::string::npos) << mail;
@@ -337,7 +337,8 @@ TEST_F(NotifierTest, ClaimedButUnfinishedDeliveryIsRetriedAfterTheClaimExpires) 
                        .Exec("UPDATE notify_deliveries SET next_attempt_ms = ?",
                              {ToUnixMillis(clock_.Now() + options_.claim)})
                        .status();
-                 }).ok());
+                 })
+                  .ok());
   Reopen();
   EXPECT_EQ(RunDue(), 0);
   clock_.Advance(options_.claim);
@@ -397,10 +398,9 @@ TEST(NotifierWorkersTest, WorkersDeliverWhenAMessageIsPublished) {
   auto db = std::move(db::OpenSqlite((dir.path() / "w.db").string())).value();
   auto notifier = std::move(Notifier::Open(*db, clock)).value();
   WebhookReceiver receiver;
-  ASSERT_TRUE(notifier
-                  ->Subscribe({Topic::kOperator, Protocol::kWebhook, receiver.Url(), kSecret,
-                               "tester"})
-                  .ok());
+  ASSERT_TRUE(
+      notifier->Subscribe({Topic::kOperator, Protocol::kWebhook, receiver.Url(), kSecret, "tester"})
+          .ok());
   ASSERT_TRUE(notifier->Start().ok());
   ASSERT_TRUE(notifier->Publish(Topic::kOperator, "Deployed", "v2 is live").ok());
   // The worker wakes on publish; wait for the receiver with a deadline.

@@ -13,8 +13,7 @@ namespace loupe::notify {
 std::string HmacSha256Hex(std::string_view secret, std::string_view data);
 
 // The X-Loupe-Signature header value: "sha256=" + HmacSha256Hex(secret, timestamp + "." + body).
-std::string SignWebhook(std::string_view secret, std::string_view timestamp,
-                        std::string_view body);
+std::string SignWebhook(std::string_view secret, std::string_view timestamp, std::string_view body);
 
 // Whether `signature` is the header value SignWebhook would produce (constant-time compare).
 bool VerifyWebhookSignature(std::string_view secret, std::string_view timestamp,

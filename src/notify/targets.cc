@@ -52,7 +52,9 @@ Status ValidateWebhookUrl(std::string_view url) {
   }
   // Checked on the text as well: the parser is lenient ("http:///host", "http://@host").
   std::string_view rest = url.substr(scheme.size());
-  if (rest.substr(0, 3) != "://") return InvalidArgumentError("webhook URL must be scheme://host/…");
+  if (rest.substr(0, 3) != "://") {
+    return InvalidArgumentError("webhook URL must be scheme://host/...");
+  }
   rest.remove_prefix(3);
   std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
   if (authority.empty()) return InvalidArgumentError("webhook URL has no host");
@@ -71,15 +73,16 @@ Status ValidateEmailAddress(std::string_view address) {
   auto at = address.rfind('@');
   if (address.size() > 254 || at == std::string_view::npos || at == 0 || at > 64 ||
       at + 1 == address.size()) {
-    return InvalidArgumentError("e-mail address must look like name@example.com (at most 254 "
-                                "bytes)");
+    return InvalidArgumentError(
+        "e-mail address must look like name@example.com (at most 254 "
+        "bytes)");
   }
   if (HasSpaceOrControl(address) || address.find_first_of("<>()[]\\,;:\"") != std::string::npos) {
     return InvalidArgumentError("e-mail address contains characters that are not allowed");
   }
   std::string_view domain = address.substr(at + 1);
-  if (domain.find('@') != std::string_view::npos || domain.front() == '.' ||
-      domain.back() == '.' || domain.find("..") != std::string_view::npos) {
+  if (domain.find('@') != std::string_view::npos || domain.front() == '.' || domain.back() == '.' ||
+      domain.find("..") != std::string_view::npos) {
     return InvalidArgumentError("e-mail address has an invalid domain");
   }
   return Status::Ok();

@@ -82,8 +82,8 @@ class WebhookReceiver {
   std::thread thread_;
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
-  int status_ = 200;       // guarded by mu_
-  std::string location_;   // guarded by mu_
+  int status_ = 200;               // guarded by mu_
+  std::string location_;           // guarded by mu_
   std::vector<Request> requests_;  // guarded by mu_
 };
 

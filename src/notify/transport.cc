@@ -1,7 +1,5 @@
 #include "notify/transport.h"
 
-#include "notify/signature.h"
-
 #include <curl/curl.h>
 #include <sodium.h>
 
@@ -9,6 +7,8 @@
 #include <ctime>
 #include <memory>
 #include <mutex>
+
+#include "notify/signature.h"
 
 namespace loupe::notify {
 namespace {
@@ -88,8 +88,8 @@ void SetLimits(CURL* c, const TransportOptions& o, const std::atomic<bool>* canc
 std::string Rfc5322Date(TimePoint t) {
   static constexpr std::array<const char*, 7> kDays = {"Sun", "Mon", "Tue", "Wed",
                                                        "Thu", "Fri", "Sat"};
-  static constexpr std::array<const char*, 12> kMonths = {
-      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  static constexpr std::array<const char*, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   std::time_t secs = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};
   gmtime_r(&secs, &tm);
@@ -212,8 +212,7 @@ Status Transport::PostWebhook(const WebhookRequest& request,
   return UnavailableError(reason);
 }
 
-Status Transport::SendEmail(const EmailRequest& request,
-                            const std::atomic<bool>* cancel) const {
+Status Transport::SendEmail(const EmailRequest& request, const std::atomic<bool>* cancel) const {
   if (!email_enabled()) {
     return FailedPreconditionError("e-mail is not configured (serve --smtp-url, --smtp-from)");
   }

@@ -109,8 +109,7 @@ void AddNotifications(CLI::App& app, const ClientOptions& options, int* exit_cod
       ->check(CLI::IsMember({"operator", "consumer"}));
   ls->add_option("--after", list_args->after, "Only messages with a larger sequence")
       ->capture_default_str();
-  ls->add_option("--limit", list_args->limit, "At most this many (1..1000)")
-      ->capture_default_str();
+  ls->add_option("--limit", list_args->limit, "At most this many (1..1000)")->capture_default_str();
   ls->callback([&options, exit_code, list_args] {
     std::string path = "/v1/notifications?after=" + std::to_string(list_args->after) +
                        "&limit=" + std::to_string(list_args->limit);
@@ -156,8 +155,8 @@ void AddNotifications(CLI::App& app, const ClientOptions& options, int* exit_cod
     auto r = api.CallJson("POST", "/v1/notifications", body.dump());
     if (!r) return void(*exit_code = 1);
     if (options.json) return PrintJson(*r);
-    std::cout << "message " << Text(*r, "MessageId") << " (sequence " << Text(*r, "Sequence")
-              << ")" << ((*r).value("Created", true) ? "" : " already published") << "\n";
+    std::cout << "message " << Text(*r, "MessageId") << " (sequence " << Text(*r, "Sequence") << ")"
+              << ((*r).value("Created", true) ? "" : " already published") << "\n";
   });
 
   auto* dead = notes->add_subcommand("dead-letters", "Deliveries that used up their attempts");
@@ -179,8 +178,8 @@ void AddNotifications(CLI::App& app, const ClientOptions& options, int* exit_cod
   redeliver->add_option("id", *id, "Dead letter id")->required()->check(CLI::PositiveNumber);
   redeliver->callback([&options, exit_code, id] {
     Api api(options);
-    auto r = api.CallJson("POST", "/v1/notifications/dead-letters/" + std::to_string(*id) +
-                                      "/redeliver");
+    auto r = api.CallJson("POST",
+                          "/v1/notifications/dead-letters/" + std::to_string(*id) + "/redeliver");
     if (!r) return void(*exit_code = 1);
     if (options.json) return PrintJson(*r);
     std::cout << "dead letter " << *id << " queued again\n";

@@ -34,13 +34,13 @@ class SseReader {
   SseReader(int port, httplib::Headers headers) : client_("127.0.0.1", port) {
     client_.set_read_timeout(30, 0);
     thread_ = std::thread([this, headers] {
-      auto res = client_.Get("/v1/notifications/stream", headers,
-                             [this](const char* data, size_t n) {
-                               std::lock_guard lock(mu_);
-                               text_.append(data, n);
-                               cv_.notify_all();
-                               return !closing_;
-                             });
+      auto res =
+          client_.Get("/v1/notifications/stream", headers, [this](const char* data, size_t n) {
+            std::lock_guard lock(mu_);
+            text_.append(data, n);
+            cv_.notify_all();
+            return !closing_;
+          });
       std::lock_guard lock(mu_);
       ended_ = true;
       if (res) status_ = res->status;
@@ -54,9 +54,9 @@ class SseReader {
   // Waits (up to 20 s) until the received text contains `needle`.
   bool WaitFor(const std::string& needle) {
     std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, seconds(20),
-                        [&] { return text_.find(needle) != std::string::npos || ended_; }) &&
-           text_.find(needle) != std::string::npos;
+    return cv_.wait_for(lock, seconds(20), [&] {
+      return text_.find(needle) != std::string::npos || ended_;
+    }) && text_.find(needle) != std::string::npos;
   }
   // Waits (up to 20 s) until the server ended the stream.
   bool WaitEnded() {
@@ -81,7 +81,7 @@ class SseReader {
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::string text_;     // guarded by mu_
+  std::string text_;      // guarded by mu_
   bool closing_ = false;  // guarded by mu_
   bool ended_ = false;    // guarded by mu_
   int status_ = 0;        // guarded by mu_
@@ -144,9 +144,9 @@ TEST_F(NotifyRoutesTest, EveryRouteNeedsTheOperatorRole) {
 TEST_F(NotifyRoutesTest, InvalidWebhookTargetsAre400) {
   for (const char* url : {"ftp://example.com/", "https://user:pw@example.com/", "not a url",
                           "http:///nohost", "javascript:alert(1)"}) {
-    auto r = Send("POST", "/v1/subscriptions",
-                  {{"topic", "operator"}, {"protocol", "webhook"}, {"endpoint", url},
-                   {"secret", kSecret}});
+    auto r = Send(
+        "POST", "/v1/subscriptions",
+        {{"topic", "operator"}, {"protocol", "webhook"}, {"endpoint", url}, {"secret", kSecret}});
     EXPECT_EQ(r.status, 400) << url << ": " << r.body;
     EXPECT_EQ(json::parse(r.body)["error"]["code"], "InvalidArgument");
   }
@@ -157,7 +157,9 @@ TEST_F(NotifyRoutesTest, InvalidWebhookTargetsAre400) {
                         {"secret", kSecret}});
   EXPECT_EQ(long_url.status, 400);
   EXPECT_EQ(Send("POST", "/v1/subscriptions",
-                 {{"topic", "everyone"}, {"protocol", "webhook"}, {"endpoint", "https://e.com/"},
+                 {{"topic", "everyone"},
+                  {"protocol", "webhook"},
+                  {"endpoint", "https://e.com/"},
                   {"secret", kSecret}})
                 .status,
             400);
@@ -165,8 +167,9 @@ TEST_F(NotifyRoutesTest, InvalidWebhookTargetsAre400) {
                  {{"topic", "operator"}, {"protocol", "webhook"}, {"endpoint", "https://e.com/"}})
                 .status,
             400);  // no secret
-  auto email = Send("POST", "/v1/subscriptions",
-                    {{"topic", "operator"}, {"protocol", "email"}, {"endpoint", "ops@example.com"}});
+  auto email =
+      Send("POST", "/v1/subscriptions",
+           {{"topic", "operator"}, {"protocol", "email"}, {"endpoint", "ops@example.com"}});
   EXPECT_EQ(email.status, 409);  // SMTP is not configured
   EXPECT_EQ(json::parse(email.body)["error"]["code"], "FailedPrecondition");
   EXPECT_EQ(json::parse(Send("GET", "/v1/subscriptions").body)["subscriptions"].size(), 0U);
@@ -197,7 +200,9 @@ TEST_F(NotifyRoutesTest, FeedPublishAndDeadLetters) {
   notify::testing::WebhookReceiver receiver;
   receiver.Answer(500);
   ASSERT_EQ(Send("POST", "/v1/subscriptions",
-                 {{"topic", "operator"}, {"protocol", "webhook"}, {"endpoint", receiver.Url()},
+                 {{"topic", "operator"},
+                  {"protocol", "webhook"},
+                  {"endpoint", receiver.Url()},
                   {"secret", kSecret}})
                 .status,
             201);
@@ -309,9 +314,11 @@ TEST_F(NotifyRoutesTest, TooManyStreamsAre429) {
   ASSERT_TRUE(c.WaitFor(": connected"));
   EXPECT_EQ(Send("GET", "/v1/notifications/stream").status, 429);
   c.Close();
-  // The closed stream's slot frees once the server notices the client is gone.
+  // The closed stream's slot frees once the server notices the client is gone (at its next
+  // write, a heartbeat at the latest); until then new streams are refused.
   bool freed = false;
-  for (int i = 0; i < 200 && !freed; ++i) {
+  auto deadline = std::chrono::steady_clock::now() + seconds(20);
+  while (!freed && std::chrono::steady_clock::now() < deadline) {
     SseReader d(port_, {});
     freed = d.WaitFor(": connected");
   }
