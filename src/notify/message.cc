@@ -15,7 +15,7 @@ constexpr std::array<std::pair<Topic, std::string_view>, 2> kTopicNames = {{
 
 constexpr size_t kMaxTypeLength = 64;
 constexpr size_t kMaxSubjectLength = 200;
-constexpr size_t kMaxMessageIdLength = 128;
+constexpr size_t kMaxMessageIdLength = 256;
 constexpr size_t kMaxDetailBytes = size_t{64} * 1024;
 
 bool IsAsciiAlpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
@@ -71,13 +71,29 @@ Status ValidatePublishRequest(const PublishRequest& request) {
     return InvalidArgumentError("Subject must be 1..200 bytes without control characters");
   }
   if (request.message_id.size() > kMaxMessageIdLength || HasControl(request.message_id)) {
-    return InvalidArgumentError("MessageId must be at most 128 bytes without control characters");
+    return InvalidArgumentError("MessageId must be at most 256 bytes without control characters");
   }
   if (!request.detail.is_object()) return InvalidArgumentError("Detail must be a JSON object");
   if (request.detail.dump().size() > kMaxDetailBytes) {
     return InvalidArgumentError("Detail must be at most 64 KiB of JSON");
   }
   return Status::Ok();
+}
+
+PublishRequest Sanitized(PublishRequest request) {
+  std::string& subject = request.subject;
+  for (char& c : subject) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) c = ' ';
+  }
+  if (subject.size() > kMaxSubjectLength) {
+    size_t cut = kMaxSubjectLength - 3;
+    while (cut > 0 && (static_cast<unsigned char>(subject[cut]) & 0xC0) == 0x80) --cut;
+    subject = subject.substr(0, cut) + "...";
+  }
+  if (subject.empty()) subject = request.type;
+  if (!request.detail.is_object()) request.detail = json{{"Value", request.detail}};
+  return request;
 }
 
 Result<PublishRequest> ParsePublishRequest(const json& input) {

@@ -45,6 +45,12 @@ struct PublishRequest {
 // Checks type, subject, detail and message id (see docs/notifications.md for the limits).
 [[nodiscard]] Status ValidatePublishRequest(const PublishRequest& request);
 
+// Makes a request from a program (a workflow task) acceptable where that is harmless: control
+// characters in the subject become spaces, a subject over 200 bytes is cut (on a UTF-8
+// boundary) and ends in "...", an empty subject becomes the type, and a Detail that is not an
+// object is wrapped as {"Value": detail}. Type, topic and id are left as they are.
+PublishRequest Sanitized(PublishRequest request);
+
 // Reads {"Topic","Type","Subject","Detail"?,"MessageId"?} (the input of the workflow task
 // `loupe:notify` and of POST bodies); validates it.
 Result<PublishRequest> ParsePublishRequest(const nlohmann::json& input);

@@ -433,7 +433,10 @@ Result<std::vector<Notifier::Claimed>> Notifier::Claim(int limit) {
                                   " WHERE d.state = ? AND d.next_attempt_ms <= ?"
                                   " ORDER BY d.next_attempt_ms, d.id LIMIT ?",
                               {Str(kPending), now, int64_t{limit}}));
-    int64_t lease_end = ToUnixMillis(clock_.Now() + options_.claim);
+    // The batch is sent one after another: the lease covers every attempt's time-out.
+    auto attempt_time = options_.transport.connect_timeout + options_.transport.total_timeout;
+    int64_t lease_end = ToUnixMillis(clock_.Now() + options_.claim +
+                                     std::chrono::duration_cast<Duration>(attempt_time * limit));
     for (const db::Row& row : rows) {
       Claimed c;
       c.id = row.Int(0);
@@ -459,17 +462,16 @@ Duration Notifier::Backoff(int attempts) const {
   return std::min(d, options_.max_backoff);
 }
 
-Status Notifier::Attempt(const Claimed& c) {
+Status Notifier::Attempt(const Claimed& c, const std::atomic<bool>* cancel) {
   Status sent;
   if (c.protocol == Protocol::kWebhook) {
     sent = transport_.PostWebhook(
-        {c.endpoint, c.secret, c.message.id, MessageJson(c.message).dump(), clock_.Now()},
-        &stopping_);
+        {c.endpoint, c.secret, c.message.id, MessageJson(c.message).dump(), clock_.Now()}, cancel);
   } else {
     sent =
         transport_.SendEmail({c.endpoint, BuildEmail(c.message, transport_.options().smtp.from,
                                                      c.endpoint, c.subscription_id, clock_.Now())},
-                             &stopping_);
+                             cancel);
   }
   int64_t now = ToUnixMillis(clock_.Now());
   if (sent.code() == StatusCode::kCancelled) {
@@ -512,7 +514,7 @@ Result<int> Notifier::RunDueDeliveries() {
     ASSIGN_OR_RETURN(std::vector<Claimed> claimed, Claim(16));
     if (claimed.empty()) return attempts;
     for (const Claimed& c : claimed) {
-      RETURN_IF_ERROR(Attempt(c));
+      RETURN_IF_ERROR(Attempt(c, nullptr));
       ++attempts;
     }
   }
@@ -561,7 +563,7 @@ void Notifier::WorkerLoop() {
       spdlog::warn("notify: claiming deliveries failed: {}", claimed.status().ToString());
     } else if (!claimed->empty()) {
       for (const Claimed& c : *claimed) {
-        if (Status s = Attempt(c); !s.ok()) {
+        if (Status s = Attempt(c, &stopping_); !s.ok()) {
           spdlog::warn("notify: recording delivery {} failed: {}", c.id, s.ToString());
         }
       }

@@ -34,7 +34,8 @@ struct NotifierOptions {
   // Delay before retry n (n = 1, 2, ...): first_backoff * 2^(n-1), at most max_backoff.
   Duration first_backoff = std::chrono::seconds(5);
   Duration max_backoff = std::chrono::minutes(10);
-  // How long a claimed delivery stays invisible to other workers (longer than an attempt).
+  // How long a claimed delivery stays invisible to other workers, on top of the attempt
+  // time-outs of the batch it was claimed with.
   Duration claim = std::chrono::seconds(60);
   // Longest idle wait of a worker before it looks at the database again (real time).
   std::chrono::milliseconds max_idle_wait{2000};
@@ -146,7 +147,8 @@ class Notifier {
   Notifier(db::Database& db, const Clock& clock, NotifierOptions options);
   // Claims up to `limit` due deliveries (a lease of options_.claim) with what sending needs.
   Result<std::vector<Claimed>> Claim(int limit);
-  Status Attempt(const Claimed& claimed);
+  // Sends one attempt and records its outcome. `cancel` (may be null) aborts it at shutdown.
+  Status Attempt(const Claimed& claimed, const std::atomic<bool>* cancel);
   Duration Backoff(int attempts) const;
   // Real time until the next pending delivery is due, capped by max_idle_wait.
   std::chrono::milliseconds IdleWait() const;

@@ -379,11 +379,19 @@ TEST_F(NotifierTest, InvalidMessagesAreRefused) {
            {Topic::kOperator, "T", "", json::object(), ""},
            {Topic::kOperator, "T", "two\nlines", json::object(), ""},
            {Topic::kOperator, "T", "s", json::array(), ""},
-           {Topic::kOperator, "T", "s", json::object(), std::string(200, 'x')},
+           {Topic::kOperator, "T", "s", json::object(), std::string(300, 'x')},
        }) {
     EXPECT_EQ(notifier_->Publish(r).status().code(), StatusCode::kInvalidArgument)
         << r.type << "/" << r.subject;
   }
+  PublishRequest messy{Topic::kOperator, "GateFailed",
+                       "line one\nline two " + std::string(300, 'y'), json::array({1, 2}), ""};
+  PublishRequest clean = Sanitized(messy);
+  EXPECT_TRUE(ValidatePublishRequest(clean).ok());
+  EXPECT_EQ(clean.subject.substr(0, 18), "line one line two ");
+  EXPECT_EQ(clean.subject.size(), 200U);
+  EXPECT_EQ(clean.detail["Value"], json::array({1, 2}));
+  EXPECT_EQ(Sanitized({Topic::kOperator, "Deployed", "", json::object(), ""}).subject, "Deployed");
   auto parsed = ParsePublishRequest({{"Topic", "everyone"}, {"Type", "T"}, {"Subject", "s"}});
   EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument);
   parsed = ParsePublishRequest(
