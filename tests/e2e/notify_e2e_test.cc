@@ -1,6 +1,7 @@
 // End-to-end test of notifications in the real `loupe serve`: subscriptions through the CLI,
 // a published message delivered to a signed webhook and to an SMTP sink by the server's own
-// workers, /metrics lines, and a restart that keeps subscriptions.
+// workers, a shipped workflow's loupe:notify reaching the webhook, /metrics lines, and a
+// restart that keeps subscriptions.
 #include <gtest/gtest.h>
 
 #include "core/temp_dir.h"
@@ -67,6 +68,18 @@ TEST(NotifyE2E, CliSubscribesAndServerDeliversToWebhookAndEmail) {
   ASSERT_TRUE(metrics.ok());
   EXPECT_NE(metrics->body.find("loupe_notify_messages_total 1"), std::string::npos);
 
+  // A shipped workflow publishes through loupe:notify: a parameter change notifies operators,
+  // once, with the task's idempotency key as the message id.
+  auto set = RunCli(server.url(), {"params", "set", "Minimum-F1-Score", "0.85"});
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  ASSERT_TRUE(receiver.WaitForRequests(2, std::chrono::seconds(30)));
+  json changed = json::parse(receiver.requests().at(1).body);
+  EXPECT_EQ(changed["Type"], "ParameterChanged");
+  EXPECT_EQ(changed["Topic"], "operator");
+  EXPECT_EQ(changed["Detail"]["Change"]["name"], "Minimum-F1-Score");
+  EXPECT_NE(changed["MessageId"].get<std::string>().find("/NotifyOperator/"), std::string::npos)
+      << changed;
+
   // Subscriptions survive a restart; rm removes one.
   EXPECT_EQ(server.Stop(), 0);
   ASSERT_TRUE(server.Start().ok());
@@ -79,7 +92,7 @@ TEST(NotifyE2E, CliSubscribesAndServerDeliversToWebhookAndEmail) {
   rm = RunCli(server.url(), {"subscriptions", "rm", std::to_string(subs[0]["id"].get<int>())});
   EXPECT_NE(rm.exit_code, 0);
   EXPECT_EQ(server.Stop(), 0);
-  EXPECT_EQ(receiver.requests().size(), 1U);  // delivered once, not again after the restart
+  EXPECT_EQ(receiver.requests().size(), 2U);  // delivered once each, not again after the restart
 }
 
 }  // namespace
