@@ -3,7 +3,12 @@
 
 #include "notify/notifier.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 
@@ -27,15 +32,14 @@ class NotifierTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = std::move(db::OpenSqlite((dir_.path() / "n.db").string())).value();
+    options_.transport.connect_timeout = std::chrono::milliseconds(2000);
+    options_.transport.total_timeout = std::chrono::milliseconds(5000);
     Reopen();
   }
 
   void Reopen() {
     notifier_.reset();
-    NotifierOptions options = options_;
-    options.transport.connect_timeout = std::chrono::milliseconds(2000);
-    options.transport.total_timeout = std::chrono::milliseconds(5000);
-    auto n = Notifier::Open(*db_, clock_, options);
+    auto n = Notifier::Open(*db_, clock_, options_);
     ASSERT_TRUE(n.ok()) << n.status();
     notifier_ = std::move(n).value();
   }
@@ -217,6 +221,78 @@ TEST_F(NotifierTest, UnreachableWebhookIsRetried) {
   EXPECT_EQ(RunDue(), 0);
   clock_.Advance(seconds(5));
   EXPECT_EQ(RunDue(), 1);
+}
+
+// A loopback port that accepts connections (the kernel's backlog) but never answers.
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    listen(fd_, 8);
+    socklen_t len = sizeof(addr);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~SilentListener() { close(fd_); }
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  // Waits until a client connected (a connection is queued), or `timeout` passed.
+  bool WaitForConnection(std::chrono::milliseconds timeout) const {
+    pollfd p{fd_, POLLIN, 0};
+    return poll(&p, 1, static_cast<int>(timeout.count())) == 1;
+  }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+TEST_F(NotifierTest, SilentEndpointTimesOutAndCountsAsFailure) {
+  options_.max_attempts = 1;
+  options_.transport.total_timeout = std::chrono::milliseconds(300);
+  Reopen();
+  SilentListener silent;
+  SubscribeWebhook(silent.Url());
+  PublishOne();
+  EXPECT_EQ(RunDue(), 1);
+  auto dead = notifier_->ListDeadLetters(0, 10);
+  ASSERT_TRUE(dead.ok());
+  ASSERT_EQ(dead->size(), 1U);
+  EXPECT_NE((*dead)[0].last_error.find("imed out"), std::string::npos) << (*dead)[0].last_error;
+}
+
+TEST(NotifierWorkersTest, StopCancelsAnAttemptInFlightWithoutCountingIt) {
+  TempDir dir;
+  SystemClock clock;
+  auto db = std::move(db::OpenSqlite((dir.path() / "c.db").string())).value();
+  NotifierOptions options;
+  options.transport.total_timeout = std::chrono::seconds(60);
+  auto notifier = std::move(Notifier::Open(*db, clock, options)).value();
+  SilentListener silent;
+  ASSERT_TRUE(
+      notifier->Subscribe({Topic::kOperator, Protocol::kWebhook, silent.Url(), kSecret, "t"}).ok());
+  ASSERT_TRUE(notifier->Start().ok());
+  ASSERT_TRUE(notifier->Publish(Topic::kOperator, "Deployed", "v2 is live").ok());
+  ASSERT_TRUE(silent.WaitForConnection(std::chrono::seconds(20)));  // the attempt is in flight
+  notifier->Stop();  // would wait out the 60 s time-out if the attempt were not cancelled
+  int64_t attempts = -1;
+  int64_t next_ms = 0;
+  ASSERT_TRUE(db->Read([&](db::Transaction& tx) -> Status {
+                  ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT attempts, next_attempt_ms, state "
+                                                         "FROM notify_deliveries"));
+                  attempts = row->Int(0);
+                  next_ms = row->Int(1);
+                  EXPECT_EQ(row->Text(2), "pending");
+                  return Status::Ok();
+                }).ok());
+  EXPECT_EQ(attempts, 0);
+  // Released, not left claimed: due at once after a restart.
+  EXPECT_LE(next_ms, ToUnixMillis(clock.Now()));
 }
 
 TEST_F(NotifierTest, InvalidSubscriptionsAreRefused) {
