@@ -20,6 +20,8 @@
 #include "models/model_registry.h"
 #include "models/model_service.h"
 #include "params/parameter_store.h"
+#include "review/http/review_routes.h"
+#include "review/review_service.h"
 #include "server/api_routes.h"
 #include "server/http_server.h"
 #include "server/workflow_routes.h"
@@ -140,6 +142,11 @@ int Serve(const ServeOptions& options) {
   if (Status s = (*router_of_events)->Start(); !s.ok()) return Fail(s);
   if (Status s = (*scheduler)->Start(); !s.ok()) return Fail(s);
 
+  // Human review: loops, the reviewers' task queue, filing answers into the training set.
+  // Opening it finishes completions a crash interrupted; expiry is evaluated on access.
+  auto review_service = review::ReviewService::Open(**db, clock, **store, **events);
+  if (!review_service.ok()) return Fail(review_service.status());
+
   server::Router router;
   server::HttpServer* http_ptr = nullptr;
   server::ApiDeps deps{
@@ -149,6 +156,7 @@ int Serve(const ServeOptions& options) {
   server::AddModelRoutes(router, **model_service);
   server::AddDetectRoutes(router, detect_service);
   server::AddWorkflowRoutes(router, **engine);
+  server::AddReviewRoutes(router, **review_service);
   server::HttpServer http(router, {static_cast<size_t>(options.max_body_mb) * 1024 * 1024});
   http_ptr = &http;
   auto port = http.Bind(options.bind, options.port);

@@ -71,8 +71,8 @@ Status ValidateLoopName(std::string_view name) {
 
 Status ValidateTeam(std::string_view team) {
   auto allowed = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
   };
   if (team.empty() || team.size() > 64 || !std::all_of(team.begin(), team.end(), allowed)) {
     return InvalidArgumentError("a team must be 1..64 letters, digits, '-', '_' or '.'");

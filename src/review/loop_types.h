@@ -73,7 +73,7 @@ struct LoopInfo {
   std::optional<TimePoint> completed;
   // Set once the loop is Completed: the consolidated label (null = none of these).
   std::optional<std::string> label;
-  std::string decided_by;  // "majority" or the operator who resolved a tie
+  std::string decided_by;       // "majority" or the operator who resolved a tie
   std::vector<Answer> answers;  // submitted answers, in submission order
   std::string output_key;       // human_loops/<name>/output.json once Completed
 };

@@ -154,7 +154,8 @@ Result<LoopRow> LoopFromRow(const db::Row& r) {
   l.label = r.OptText(13);
   l.decided_by = r.OptText(14).value_or("");
   out.completing = r.Int(15) != 0;
-  if (l.status == LoopStatus::kCompleted) l.output_key = "human_loops/" + l.input.name + "/output.json";
+  if (l.status == LoopStatus::kCompleted)
+    l.output_key = "human_loops/" + l.input.name + "/output.json";
   return out;
 }
 
@@ -258,8 +259,7 @@ std::string OutputJson(const LoopInfo& loop) {
   for (const Answer& a : loop.answers) {
     json content = {{"Label", OptJson(a.label)}};
     if (a.new_label) content["NewLabel"] = true;
-    double spent =
-        std::chrono::duration<double>(a.submitted - a.accepted).count();
+    double spent = std::chrono::duration<double>(a.submitted - a.accepted).count();
     answers.push_back(
         {{"acceptanceTime", FormatRfc3339(a.accepted)},
          {"answerContent", content},
@@ -270,15 +270,15 @@ std::string OutputJson(const LoopInfo& loop) {
           {{"identityData",
             {{"identityProviderType", "loupe"}, {"issuer", "loupe"}, {"sub", a.worker}}}}}});
   }
-  json out = {
-      {"flowDefinitionArn", "arn:loupe:review:::flow-definition/" + loop.input.team},
-      {"humanAnswers", answers},
-      {"humanLoopName", loop.input.name},
-      {"inputContent", InputContent(loop.input)},
-      {"consolidatedAnswer",
-       {{"Label", OptJson(loop.label)},
-        {"DecidedBy", loop.decided_by},
-        {"CompletionTime", loop.completed ? json(FormatRfc3339(*loop.completed)) : json(nullptr)}}}};
+  json out = {{"flowDefinitionArn", "arn:loupe:review:::flow-definition/" + loop.input.team},
+              {"humanAnswers", answers},
+              {"humanLoopName", loop.input.name},
+              {"inputContent", InputContent(loop.input)},
+              {"consolidatedAnswer",
+               {{"Label", OptJson(loop.label)},
+                {"DecidedBy", loop.decided_by},
+                {"CompletionTime",
+                 loop.completed ? json(FormatRfc3339(*loop.completed)) : json(nullptr)}}}};
   return out.dump(2) + "\n";
 }
 
@@ -307,9 +307,9 @@ Result<CreateResult> ReviewService::CreateLoop(const LoopInput& input) {
   RETURN_IF_ERROR(db_.Write([&](db::Transaction& tx) -> Status {
     int64_t now = ToUnixMillis(clock_.Now());
     RETURN_IF_ERROR(ExpireDue(tx, now));
-    ASSIGN_OR_RETURN(std::optional<db::Row> existing,
-                     tx.QueryOne("SELECT input_json FROM review_loops WHERE name = ?",
-                                 {input.name}));
+    ASSIGN_OR_RETURN(
+        std::optional<db::Row> existing,
+        tx.QueryOne("SELECT input_json FROM review_loops WHERE name = ?", {input.name}));
     if (existing) {
       if (json::parse(existing->Text(0), nullptr, false) != content) {
         return AlreadyExistsError("human loop '" + input.name +
@@ -395,9 +395,9 @@ Result<LoopInfo> ReviewService::StopLoop(std::string_view name) {
           std::string(loop.completing ? "completing" : LoopStatusName(loop.info.status)) +
           " and cannot be stopped");
     }
-    RETURN_IF_ERROR(tx.Exec("UPDATE review_loops SET status = 'Stopped' WHERE name = ?",
-                            {std::string(name)})
-                        .status());
+    RETURN_IF_ERROR(
+        tx.Exec("UPDATE review_loops SET status = 'Stopped' WHERE name = ?", {std::string(name)})
+            .status());
     return tx
         .Exec("UPDATE review_tasks SET state = ? WHERE loop = ? AND state <> ?",
               {std::string(kTaskWithdrawn), std::string(name), std::string(kTaskDone)})
@@ -451,10 +451,9 @@ Result<std::optional<TaskInfo>> ReviewService::ClaimNext(const Caller& caller) {
                             "lease_until_ms = ? WHERE id = ?",
                             {std::string(kTaskClaimed), caller.worker, now, lease_until, task_id})
                         .status());
-    RETURN_IF_ERROR(
-        tx.Exec("INSERT INTO review_claims(loop, worker, claimed_ms) VALUES (?, ?, ?)",
-                {loop_name, caller.worker, now})
-            .status());
+    RETURN_IF_ERROR(tx.Exec("INSERT INTO review_claims(loop, worker, claimed_ms) VALUES (?, ?, ?)",
+                            {loop_name, caller.worker, now})
+                        .status());
     ASSIGN_OR_RETURN(std::optional<LoopRow> loop, LoadLoop(tx, loop_name));
     TaskInfo task;
     task.task_id = task_id;
@@ -570,9 +569,10 @@ Status ReviewService::Release(std::string_view task_id, const Caller& caller) {
                                    "' has already expired");
     }
     return tx
-        .Exec("UPDATE review_tasks SET state = ?, worker = NULL, accepted_ms = NULL, "
-              "lease_until_ms = NULL WHERE id = ?",
-              {std::string(kTaskOpen), std::string(task_id)})
+        .Exec(
+            "UPDATE review_tasks SET state = ?, worker = NULL, accepted_ms = NULL, "
+            "lease_until_ms = NULL WHERE id = ?",
+            {std::string(kTaskOpen), std::string(task_id)})
         .status();
   });
 }
@@ -607,9 +607,9 @@ Result<std::string> ReviewService::LoopImage(std::string_view name, const Caller
 Result<std::string> ReviewService::ImageByKey(std::string_view key, const Caller& caller) {
   bool visible = false;
   RETURN_IF_ERROR(db_.Read([&](db::Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(db::Rows teams,
-                     tx.Query("SELECT DISTINCT team FROM review_loops WHERE image = ?",
-                              {std::string(key)}));
+    ASSIGN_OR_RETURN(
+        db::Rows teams,
+        tx.Query("SELECT DISTINCT team FROM review_loops WHERE image = ?", {std::string(key)}));
     for (const db::Row& r : teams) visible = visible || caller.MaySee(r.Text(0));
     return Status::Ok();
   }));
@@ -637,8 +637,7 @@ Result<FilingResult> ReviewService::FileAnswer(std::string_view loop_name) {
   if (earlier) return std::move(*earlier);
   if (loop.status != LoopStatus::kCompleted) {
     return FailedPreconditionError("human loop '" + std::string(loop_name) + "' is " +
-                                   std::string(LoopStatusName(loop.status)) +
-                                   ", not Completed");
+                                   std::string(LoopStatusName(loop.status)) + ", not Completed");
   }
   const std::string folder = loop.label ? *loop.label : std::string(kNoneFolder);
   const std::string key = std::string(kLabeledPrefix) + folder + "/" + loop.input.name + "-" +
@@ -700,17 +699,18 @@ Result<ReviewSettings> ReviewService::Settings() {
 Status ReviewService::SetSettings(const ReviewSettings& settings) {
   return db_.Write([&](db::Transaction& tx) -> Status {
     return tx
-        .Exec("INSERT INTO review_settings(name, value) VALUES (?, ?) "
-              "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-              {std::string(kAllowNewLabels),
-               std::string(settings.allow_new_labels ? "true" : "false")})
+        .Exec(
+            "INSERT INTO review_settings(name, value) VALUES (?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            {std::string(kAllowNewLabels),
+             std::string(settings.allow_new_labels ? "true" : "false")})
         .status();
   });
 }
 
 Status ReviewService::Sweep() {
-  RETURN_IF_ERROR(db_.Write(
-      [&](db::Transaction& tx) { return ExpireDue(tx, ToUnixMillis(clock_.Now())); }));
+  RETURN_IF_ERROR(
+      db_.Write([&](db::Transaction& tx) { return ExpireDue(tx, ToUnixMillis(clock_.Now())); }));
   return FinishCompletions();
 }
 

@@ -32,16 +32,17 @@ class ReviewServiceTest : public ::testing::Test {
     db_ = std::move(db::OpenSqlite((dir_.path() / "r.db").string())).value();
     events_ = std::move(events::EventLog::Open(*db_, clock_)).value();
     log_ = events_.get();
-    store_ = std::move(store::LocalObjectStore::Open(dir_.path() / "data", *db_, clock_, &listener_))
-                 .value();
+    store_ =
+        std::move(store::LocalObjectStore::Open(dir_.path() / "data", *db_, clock_, &listener_))
+            .value();
     ASSERT_TRUE(store_->Put("images_for_detection/a.jpg", "image-a").ok());
     ASSERT_TRUE(store_->Put("images_for_detection/b.jpg", "image-b").ok());
     Reopen();
   }
   void Reopen(ReviewOptions options = {}) {
     service_.reset();
-    service_ = std::move(ReviewService::Open(*db_, clock_, *store_, *events_, std::move(options)))
-                   .value();
+    service_ =
+        std::move(ReviewService::Open(*db_, clock_, *store_, *events_, std::move(options))).value();
   }
 
   static LoopInput Input(const std::string& name, double confidence = 50, int tasks = 1,
@@ -119,8 +120,8 @@ TEST_F(ReviewServiceTest, CreateValidatesImageLabelsAndCounts) {
   LoopInput in = Input("loop-1");
   in.image = "images_for_detection/missing.jpg";
   EXPECT_EQ(service_->CreateLoop(in).status().code(), StatusCode::kNotFound);
-  const std::vector<std::string> bad_labels = {"a/b", "..x", "_none", "a\x01", std::string(101, 'x'),
-                                               ""};
+  const std::vector<std::string> bad_labels = {
+      "a/b", "..x", "_none", "a\x01", std::string(101, 'x'), ""};
   for (const std::string& bad : bad_labels) {
     in = Input("loop-1");
     in.choices = {"acme", bad};
@@ -245,7 +246,8 @@ TEST_F(ReviewServiceTest, SweepExpiresWithoutOtherAccess) {
                    auto row = tx.QueryOne("SELECT status FROM review_loops");
                    expired = row.ok() && (*row)->Text(0) == "Expired";
                    return Status::Ok();
-                 }).ok());
+                 })
+                  .ok());
   EXPECT_TRUE(expired);
 }
 

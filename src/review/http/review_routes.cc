@@ -73,7 +73,8 @@ Status ParseLabel(const json& body, std::optional<std::string>& label, bool& new
 Result<int64_t> OptInt(const json& body, const char* name, int64_t fallback) {
   if (!body.contains(name) || body[name].is_null()) return fallback;
   const json& v = body[name];
-  if (!v.is_number_integer()) return InvalidArgumentError(std::string(name) + " must be an integer");
+  if (!v.is_number_integer())
+    return InvalidArgumentError(std::string(name) + " must be an integer");
   return v.get<int64_t>();
 }
 
@@ -297,15 +298,15 @@ void AddReviewRoutes(Router& router, review::ReviewService& service) {
                           {"HumanLoopName", loop->input.name},
                           {"HumanLoopStatus", std::string(review::LoopStatusName(loop->status))}});
               }});
-  router.Add({"POST", "/v1/tasks/([^/]+)/release", kReviewer,
-              "Give a claimed task back to the queue (the caller is not offered it again).",
-              [svc](const HttpRequest& req) {
-                if (Status s = svc->Release(req.path_params[0], ReviewCaller(req)); !s.ok()) {
-                  return Error(s);
-                }
-                return HttpResponse::Json(200,
-                                          {{"TaskId", req.path_params[0]}, {"Released", true}});
-              }});
+  router.Add(
+      {"POST", "/v1/tasks/([^/]+)/release", kReviewer,
+       "Give a claimed task back to the queue (the caller is not offered it again).",
+       [svc](const HttpRequest& req) {
+         if (Status s = svc->Release(req.path_params[0], ReviewCaller(req)); !s.ok()) {
+           return Error(s);
+         }
+         return HttpResponse::Json(200, {{"TaskId", req.path_params[0]}, {"Released", true}});
+       }});
   router.Add({"GET", "/v1/images/(.+)", kReviewer,
               "An image object, if it is the image of a human loop of the caller's teams.",
               [svc](const HttpRequest& req) {

@@ -30,8 +30,7 @@ class ReviewRoutesTest : public ::testing::Test {
     store_ = std::move(store::LocalObjectStore::Open(dir_.path() / "data", *db_, clock_, nullptr))
                  .value();
     ASSERT_TRUE(store_->Put("images_for_detection/a.png", "png-bytes").ok());
-    service_ =
-        std::move(review::ReviewService::Open(*db_, clock_, *store_, *events_)).value();
+    service_ = std::move(review::ReviewService::Open(*db_, clock_, *store_, *events_)).value();
     AddReviewRoutes(router_, *service_);
   }
 
@@ -163,8 +162,7 @@ TEST_F(ReviewRoutesTest, ReviewerClaimsAnswersAndTheLoopCompletes) {
   EXPECT_EQ(wrong.status, 409);
   EXPECT_EQ(Body(wrong)["error"]["code"], "FailedPrecondition");
   EXPECT_EQ(Call("POST", "/v1/tasks/" + id + "/answer", ann_, {{"Label", 3}}).status, 400);
-  EXPECT_EQ(Call("POST", "/v1/tasks/" + id + "/answer", ann_, {{"Label", "initech"}}).status,
-            400);
+  EXPECT_EQ(Call("POST", "/v1/tasks/" + id + "/answer", ann_, {{"Label", "initech"}}).status, 400);
   HttpResponse answered = Call("POST", "/v1/tasks/" + id + "/answer", ann_, {{"Label", "acme"}});
   ASSERT_EQ(answered.status, 200) << answered.body;
   EXPECT_EQ(Body(answered)["HumanLoopStatus"], "InProgress");
@@ -174,9 +172,8 @@ TEST_F(ReviewRoutesTest, ReviewerClaimsAnswersAndTheLoopCompletes) {
   EXPECT_EQ(Body(Call("GET", "/v1/tasks/stats", bob_))["QueueLength"], 1);
 
   json second = Body(Call("POST", "/v1/tasks/next", bob_));
-  HttpResponse done =
-      Call("POST", "/v1/tasks/" + second["TaskId"].get<std::string>() + "/answer", bob_,
-           {{"Label", "acme"}});
+  HttpResponse done = Call("POST", "/v1/tasks/" + second["TaskId"].get<std::string>() + "/answer",
+                           bob_, {{"Label", "acme"}});
   EXPECT_EQ(Body(done)["HumanLoopStatus"], "Completed");
 
   json loop = Body(Call("GET", "/v1/human-loops/loop-1", op_));
@@ -241,8 +238,7 @@ TEST_F(ReviewRoutesTest, TieEscalatesAndAnOperatorResolves) {
   HttpResponse tie = Call("POST", "/v1/tasks/" + b + "/answer", bob_, {{"Label", nullptr}});
   EXPECT_EQ(Body(tie)["HumanLoopStatus"], "Escalated");
   EXPECT_EQ(Call("POST", "/v1/human-loops/loop-1/resolve", op_, {{"Label", "_x"}}).status, 400);
-  HttpResponse resolved =
-      Call("POST", "/v1/human-loops/loop-1/resolve", op_, {{"Label", nullptr}});
+  HttpResponse resolved = Call("POST", "/v1/human-loops/loop-1/resolve", op_, {{"Label", nullptr}});
   ASSERT_EQ(resolved.status, 200) << resolved.body;
   EXPECT_EQ(Body(resolved)["HumanLoopStatus"], "Completed");
   EXPECT_EQ(Body(resolved)["ConsolidatedLabel"], nullptr);
