@@ -21,7 +21,7 @@ enum class LoopStatus { kInProgress, kCompleted, kEscalated, kStopped, kExpired 
 std::string_view LoopStatusName(LoopStatus status);
 Result<LoopStatus> ParseLoopStatus(std::string_view name);
 
-inline constexpr int64_t kMaxAvailabilitySeconds = 10 * 24 * 3600;
+inline constexpr int64_t kMaxAvailabilitySeconds = int64_t{10} * 24 * 3600;
 inline constexpr int64_t kDefaultTaskTimeLimitSeconds = 3600;
 inline constexpr int kMaxTaskCount = 5;
 inline constexpr std::string_view kDefaultTeam = "default";

@@ -154,8 +154,9 @@ Result<LoopRow> LoopFromRow(const db::Row& r) {
   l.label = r.OptText(13);
   l.decided_by = r.OptText(14).value_or("");
   out.completing = r.Int(15) != 0;
-  if (l.status == LoopStatus::kCompleted)
+  if (l.status == LoopStatus::kCompleted) {
     l.output_key = "human_loops/" + l.input.name + "/output.json";
+  }
   return out;
 }
 

@@ -39,11 +39,12 @@ HttpResponse Error(const Status& s) {
 }
 
 Result<int> Limit(const HttpRequest& req, int fallback) {
-  auto text = req.QueryParam("limit");
-  if (!text || text->empty()) return fallback;
+  const std::string text = req.QueryParam("limit").value_or("");
+  if (text.empty()) return fallback;
   int v = 0;
-  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (ec != std::errc() || ptr != text->data() + text->size() || v < 1 || v > 1000) {
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (ec != std::errc() || ptr != end || v < 1 || v > 1000) {
     return InvalidArgumentError("limit must be an integer in [1, 1000]");
   }
   return v;
@@ -73,8 +74,9 @@ Status ParseLabel(const json& body, std::optional<std::string>& label, bool& new
 Result<int64_t> OptInt(const json& body, const char* name, int64_t fallback) {
   if (!body.contains(name) || body[name].is_null()) return fallback;
   const json& v = body[name];
-  if (!v.is_number_integer())
+  if (!v.is_number_integer()) {
     return InvalidArgumentError(std::string(name) + " must be an integer");
+  }
   return v.get<int64_t>();
 }
 
