@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
 
 #include "core/temp_dir.h"
 #include "db/sqlite_database.h"
@@ -286,6 +289,30 @@ TEST_F(ReviewServiceTest, AReviewerNeverGetsTheSameLoopTwice) {
   TaskInfo b = Claim(Reviewer("bob"));
   EXPECT_NE(b.task_id, t.task_id);
   EXPECT_EQ(b.loop_name, "loop-1");
+}
+
+TEST_F(ReviewServiceTest, ConcurrentReviewersNeverShareATask) {
+  for (int i = 0; i < 6; ++i) Create(Input("loop-" + std::to_string(i), 10.0 * i, 2));
+  std::mutex mu;
+  std::multiset<std::string> tasks;
+  std::set<std::pair<std::string, std::string>> loops_of_worker;
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 4; ++w) {
+    threads.emplace_back([&, w] {
+      Caller c = Reviewer("worker-" + std::to_string(w));
+      for (;;) {
+        auto t = service_->ClaimNext(c);
+        ASSERT_TRUE(t.ok()) << t.status();
+        if (!t->has_value()) return;
+        std::lock_guard<std::mutex> lock(mu);
+        tasks.insert((*t)->task_id);
+        EXPECT_TRUE(loops_of_worker.insert({c.worker, (*t)->loop_name}).second);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(tasks.size(), 12u);  // every task claimed exactly once
+  EXPECT_EQ(std::set<std::string>(tasks.begin(), tasks.end()).size(), 12u);
 }
 
 TEST_F(ReviewServiceTest, ReviewersSeeOnlyTheirTeamsLoops) {

@@ -14,7 +14,8 @@ namespace loupe::server {
 
 // The loop as the API shows it; `with_answers` adds each reviewer's answer (operators).
 nlohmann::json LoopJson(const review::LoopInfo& loop, bool with_answers);
-// The review view of a caller: operators and admins see every team.
+nlohmann::json FilingJson(const review::FilingResult& filing);
+// The review view of a caller: operators and admins see every team, reviewers their own.
 review::Caller ReviewCaller(const HttpRequest& req);
 // Parses a POST /v1/human-loops body (defaults filled in).
 Result<review::LoopInput> ParseLoopInput(const nlohmann::json& body);

@@ -51,7 +51,10 @@ class ReviewRoutesTest : public ::testing::Test {
       req.principal = who.name;
       req.role = who.role;
       req.teams = who.teams;
-      EXPECT_TRUE(RoleAllows(who.role, route.role)) << who.name << " may not call " << path;
+      // Public callers only reach these routes on a server without authentication.
+      if (who.role != Role::kPublic) {
+        EXPECT_TRUE(RoleAllows(who.role, route.role)) << who.name << " may not call " << path;
+      }
       return route.handler(req);
     }
     ADD_FAILURE() << "no route for " << method << " " << path;
@@ -228,6 +231,19 @@ TEST_F(ReviewRoutesTest, OtherTeamsSeeNothing) {
   EXPECT_EQ(Body(Call("GET", "/v1/tasks/stats", red_))["QueueLength"], 0);
   std::string id = Body(Call("POST", "/v1/tasks/next", ann_))["TaskId"];
   EXPECT_EQ(Call("POST", "/v1/tasks/" + id + "/answer", red_, {{"Label", "acme"}}).status, 404);
+}
+
+TEST_F(ReviewRoutesTest, WithoutAuthenticationReviewIsOpen) {
+  // Before auth is configured every request is "anonymous" with the public role; review
+  // must then work like every other route (the loop end-to-end test relies on it).
+  const Who anonymous{"anonymous", Role::kPublic, {}};
+  ASSERT_EQ(Call("POST", "/v1/human-loops", op_, LoopBody("loop-1", 40, 1, "red")).status, 201);
+  HttpResponse next = Call("POST", "/v1/tasks/next", anonymous);
+  ASSERT_EQ(next.status, 200) << next.body;
+  std::string id = Body(next)["TaskId"];
+  EXPECT_EQ(Call("POST", "/v1/tasks/" + id + "/answer", anonymous, {{"Label", "acme"}}).status,
+            200);
+  EXPECT_EQ(Body(Call("GET", "/v1/human-loops", anonymous))["HumanLoopSummaries"].size(), 1u);
 }
 
 TEST_F(ReviewRoutesTest, TieEscalatesAndAnOperatorResolves) {
