@@ -26,6 +26,8 @@
 #include "pipeline/routes.h"
 #include "pipeline/training_runner.h"
 #include "pipeline/training_set.h"
+#include "review/http/review_routes.h"
+#include "review/review_service.h"
 #include "server/api_routes.h"
 #include "server/http_server.h"
 #include "server/workflow_routes.h"
@@ -185,12 +187,26 @@ int Serve(const ServeOptions& options) {
   pipeline::PipelineServices pipeline_services{
       **model_service, detect_service, **training_set, **runner,
       **scheduler,     **store,        data / "work",  {}};
+  // Human review: loops, the reviewers' task queue, filing answers into the training set.
+  // Opening it finishes completions a crash interrupted; expiry is evaluated on access.
+  auto review_service = review::ReviewService::Open(**db, clock, **store, **events);
+  if (!review_service.ok()) return Fail(review_service.status());
+  review::ReviewService* reviews = review_service->get();
   pipeline_services.hooks.start_human_loop =
-      [](const pipeline::LoopRequest&) -> Result<nlohmann::json> {
-    return UnavailableError("human review is not wired yet");
+      [reviews](const pipeline::LoopRequest& r) -> Result<nlohmann::json> {
+    review::LoopInput input;
+    input.name = r.name;
+    input.image = r.image_key;
+    input.choices = r.choices;
+    if (!r.model_label.empty()) input.model_answer.name = r.model_label;
+    input.model_answer.confidence = r.model_confidence;
+    ASSIGN_OR_RETURN(review::CreateResult created, reviews->CreateLoop(input));
+    return server::LoopJson(created.loop, false);
   };
-  pipeline_services.hooks.file_human_answer = [](std::string_view) -> Result<nlohmann::json> {
-    return UnavailableError("human review is not wired yet");
+  pipeline_services.hooks.file_human_answer =
+      [reviews](std::string_view loop) -> Result<nlohmann::json> {
+    ASSIGN_OR_RETURN(review::FilingResult f, reviews->FileAnswer(loop));
+    return server::FilingJson(f);
   };
   pipeline_services.hooks.notify = [&notifier](const pipeline::Notification& n) -> Status {
     auto topic = notify::ParseTopic(n.topic);
@@ -219,6 +235,7 @@ int Serve(const ServeOptions& options) {
   server::AddWorkflowRoutes(router, **engine);
   pipeline::AddPipelineRoutes(router, **db, **events, **training_set, **runner);
   server::AddNotifyRoutes(router, **notifier);
+  server::AddReviewRoutes(router, **review_service);
   server::HttpServer http(router, {static_cast<size_t>(options.max_body_mb) * 1024 * 1024});
   http_ptr = &http;
   auto port = http.Bind(options.bind, options.port);
