@@ -10,6 +10,7 @@
 #include "cli/review_commands.h"
 #include "cli/workflow_commands.h"
 #include "models/cli/model_commands.h"
+#include "notify/cli/notify_commands.h"
 
 namespace {
 
@@ -26,6 +27,7 @@ int Run(int argc, char** argv) {
   loupe::cli::RegisterWorkflowCommands(app, client_options, &exit_code);
   loupe::cli::RegisterModelCommands(app, client_options, &exit_code);
   loupe::cli::RegisterReviewCommands(app, client_options, &exit_code);
+  loupe::cli::RegisterNotifyCommands(app, client_options, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -22,6 +22,8 @@
 #include "models/http/model_routes.h"
 #include "models/model_registry.h"
 #include "models/model_service.h"
+#include "notify/http/notify_routes.h"
+#include "notify/notifier.h"
 #include "params/parameter_store.h"
 #include "pipeline/handlers.h"
 #include "pipeline/routes.h"
@@ -113,6 +115,14 @@ void RegisterServeCommand(CLI::App& app, ServeOptions& options, int* exit_code) 
   serve->add_option("--log-level", options.log_level, "trace|debug|info|warn|error|off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
+  serve->add_option("--smtp-url", options.smtp_url,
+                    "SMTP server for e-mail notifications, smtp://host:port or smtps://host:port");
+  serve->add_option("--smtp-from", options.smtp_from, "Sender address of notification e-mails");
+  serve->add_option("--smtp-user", options.smtp_user, "SMTP user name (needs TLS)");
+  serve
+      ->add_option("--smtp-password", options.smtp_password,
+                   "SMTP password (env LOUPE_SMTP_PASSWORD)")
+      ->envname("LOUPE_SMTP_PASSWORD");
   serve->callback([&options, exit_code] { *exit_code = Serve(options); });
 }
 
@@ -158,6 +168,16 @@ int Serve(const ServeOptions& options) {
   if (!runner.ok()) return Fail(runner.status());
   if (Status s = (*runner)->RecoverInterrupted(); !s.ok()) return Fail(s);
 
+  // Notifications: topics, subscriptions, webhook/e-mail delivery workers, the live feed.
+  // Opened on the shared database before the workflows (loupe:notify publishes through it);
+  // its workers start here and stop after the HTTP server and the engine.
+  notify::NotifierOptions notify_options;
+  notify_options.transport.smtp = {options.smtp_url, options.smtp_from, options.smtp_user,
+                                   options.smtp_password};
+  auto notifier = notify::Notifier::Open(**db, clock, notify_options);
+  if (!notifier.ok()) return Fail(notifier.status());
+  if (Status s = (*notifier)->Start(); !s.ok()) return Fail(s);
+
   // Workflows: the durable engine, the router from events to executions, the
   // parameter-driven training-poll schedule, and the four shipped state machines with the
   // loupe:* task handlers they call.
@@ -191,9 +211,13 @@ int Serve(const ServeOptions& options) {
     ASSIGN_OR_RETURN(review::FilingResult f, reviews->FileAnswer(loop));
     return server::FilingJson(f);
   };
-  pipeline_services.hooks.notify = [](const pipeline::Notification& n) {
-    spdlog::info("notify {} {}: {}", n.topic, n.type, n.subject);
-    return Status::Ok();
+  pipeline_services.hooks.notify = [&notifier](const pipeline::Notification& n) -> Status {
+    auto topic = notify::ParseTopic(n.topic);
+    if (!topic.ok()) return topic.status();
+    // The task's idempotency key is the message id: a task that runs twice publishes once.
+    return (*notifier)
+        ->Publish(notify::Sanitized({*topic, n.type, n.subject, n.detail, n.message_id}))
+        .status();
   };
   pipeline::RegisterHandlers(**engine, pipeline_services);
   if (Status s = pipeline::LoadShippedWorkflows(**engine); !s.ok()) return Fail(s);
@@ -205,14 +229,16 @@ int Serve(const ServeOptions& options) {
   server::Router router;
   server::HttpServer* http_ptr = nullptr;
   server::ApiDeps deps{
-      db->get(),    params->get(), events->get(),
-      store->get(), kVersion,      [&http_ptr] { return http_ptr ? http_ptr->MetricsText() : ""; }};
+      db->get(), params->get(), events->get(), store->get(), kVersion, [&http_ptr, &notifier] {
+        return (http_ptr ? http_ptr->MetricsText() : "") + (*notifier)->MetricsText();
+      }};
   server::AddFoundationRoutes(router, deps);
   server::AddModelRoutes(router, **model_service);
   server::AddDetectRoutes(router, detect_service);
   server::AddWorkflowRoutes(router, **engine);
   pipeline::AddPipelineRoutes(router, **db, **events, **training_set, **runner);
   server::AddReviewRoutes(router, **review_service);
+  server::AddNotifyRoutes(router, **notifier);
   server::HttpServer http(router, {static_cast<size_t>(options.max_body_mb) * 1024 * 1024});
   http_ptr = &http;
   auto port = http.Bind(options.bind, options.port);
@@ -258,6 +284,7 @@ int Serve(const ServeOptions& options) {
   (*router_of_events)->Stop();
   (*runner)->Shutdown();  // a training in progress ends; its version becomes TRAINING_FAILED
   (*engine)->Stop();
+  (*notifier)->Stop();           // an attempt in flight is cancelled and stays due
   (*model_service)->Shutdown();  // in-flight detections finish; durable state is unchanged
   (*store)->Stop();
   spdlog::info("serve: stopped");
