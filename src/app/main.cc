@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "app/serve.h"
+#include "cli/auth_commands.h"
 #include "cli/client_commands.h"
 #include "cli/ml_commands.h"
 #include "cli/workflow_commands.h"
@@ -24,6 +25,7 @@ int Run(int argc, char** argv) {
   loupe::cli::RegisterMlCommands(app, &exit_code);
   loupe::cli::RegisterWorkflowCommands(app, client_options, &exit_code);
   loupe::cli::RegisterModelCommands(app, client_options, &exit_code);
+  loupe::cli::RegisterAuthCommands(app, client_options, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

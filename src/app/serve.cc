@@ -7,9 +7,15 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 #include <filesystem>
 #include <thread>
 
+#include "auth/auth_routes.h"
+#include "auth/auth_store.h"
+#include "auth/login_limiter.h"
+#include "auth/session_authenticator.h"
 #include "core/clock.h"
 #include "core/logging.h"
 #include "db/sqlite_database.h"
@@ -70,6 +76,12 @@ Status InstallSignalHandlers() {
   return Status::Ok();
 }
 
+std::optional<std::string> Env(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  return std::string(v);
+}
+
 int Fail(const Status& s) {
   spdlog::error("serve: {}", s.ToString());
   std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
@@ -93,6 +105,8 @@ void RegisterServeCommand(CLI::App& app, ServeOptions& options, int* exit_code) 
   serve->add_option("--log-level", options.log_level, "trace|debug|info|warn|error|off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
+  serve->add_flag("--secure-cookies", options.secure_cookies,
+                  "Mark the session cookie Secure (when clients reach loupe over HTTPS)");
   serve->callback([&options, exit_code] { *exit_code = Serve(options); });
 }
 
@@ -115,6 +129,24 @@ int Serve(const ServeOptions& options) {
   auto store = store::LocalObjectStore::Open(data, **db, clock, &object_events);
   if (!store.ok()) return Fail(store.status());
   if (Status s = (*store)->Start(); !s.ok()) return Fail(s);
+
+  // Accounts: on first start an admin (password from $LOUPE_ADMIN_PASSWORD, else generated and
+  // printed once on stdout, never logged) and, with $LOUPE_BOOTSTRAP_TOKEN, an admin API token.
+  auto auth_store = auth::AuthStore::Open(**db, clock);
+  if (!auth_store.ok()) return Fail(auth_store.status());
+  auto bootstrap =
+      (*auth_store)->Bootstrap(Env("LOUPE_ADMIN_PASSWORD"), Env("LOUPE_BOOTSTRAP_TOKEN"));
+  if (!bootstrap.ok()) return Fail(bootstrap.status());
+  if (bootstrap->created) {
+    spdlog::info("serve: first start: created the admin account '{}'{}", auth::kAdminUser,
+                 bootstrap->token_created ? " and its bootstrap API token" : "");
+    if (bootstrap->password_generated) {
+      std::printf("loupe admin password: %s\n", bootstrap->admin_password.c_str());
+      std::fflush(stdout);
+    }
+  }
+  auth::LoginLimiter login_limiter(clock);
+  auth::SessionAuthenticator authenticator(**auth_store);
 
   auto registry = models::ModelRegistry::Open(**db, clock, **store);
   if (!registry.ok()) return Fail(registry.status());
@@ -149,7 +181,9 @@ int Serve(const ServeOptions& options) {
   server::AddModelRoutes(router, **model_service);
   server::AddDetectRoutes(router, detect_service);
   server::AddWorkflowRoutes(router, **engine);
-  server::HttpServer http(router, {static_cast<size_t>(options.max_body_mb) * 1024 * 1024});
+  auth::AddAuthRoutes(router, **auth_store, login_limiter, {options.secure_cookies});
+  server::HttpServer http(router, {static_cast<size_t>(options.max_body_mb) * 1024 * 1024},
+                          &authenticator);
   http_ptr = &http;
   auto port = http.Bind(options.bind, options.port);
   if (!port.ok()) return Fail(port.status());

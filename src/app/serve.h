@@ -13,6 +13,7 @@ struct ServeOptions {
   int port = 8080;
   int max_body_mb = 15;
   std::string log_level = "info";
+  bool secure_cookies = false;  // mark the session cookie Secure (serve behind HTTPS)
 };
 
 // Adds the `serve` subcommand; its callback stores the exit code in `*exit_code`.
