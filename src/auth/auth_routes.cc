@@ -43,8 +43,7 @@ json CallerJson(const std::string& user, Role role, const std::vector<std::strin
 }
 
 // A string field of `body`: required fields must be present; all must be strings.
-Result<std::optional<std::string>> StringField(const json& body, const char* name,
-                                               bool required) {
+Result<std::optional<std::string>> StringField(const json& body, const char* name, bool required) {
   if (!body.contains(name) || body[name].is_null()) {
     if (required) return InvalidArgumentError(std::string("missing field \"") + name + "\"");
     return std::optional<std::string>();
@@ -69,11 +68,9 @@ Result<std::optional<std::vector<std::string>>> TeamsField(const json& body) {
   return std::optional<std::vector<std::string>>(std::move(out));
 }
 
-std::string SessionCookie(const std::string& value, std::chrono::seconds max_age,
-                          bool secure) {
+std::string SessionCookie(const std::string& value, std::chrono::seconds max_age, bool secure) {
   std::string c = std::string(kSessionCookie) + "=" + value +
-                  "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-                  std::to_string(max_age.count());
+                  "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age.count());
   if (secure) c += "; Secure";
   return c;
 }
@@ -142,37 +139,38 @@ void AddSessionRoutes(server::Router& router, AuthStore& store, LoginLimiter& li
                   if (!session.ok()) return HttpResponse::Error(session.status());
                   csrf = session->csrf_token;
                 }
-                return HttpResponse::Json(200, CallerJson(req.principal, req.role, req.teams, csrf));
+                return HttpResponse::Json(200,
+                                          CallerJson(req.principal, req.role, req.teams, csrf));
               }});
-  router.Add(
-      {"PUT", "/v1/auth/password", Role::kAuthenticated,
-       "Change your own password: {\"OldPassword\",\"NewPassword\"}; ends your sessions and "
-       "revokes your tokens.",
-       [&store, &limiter, options](const HttpRequest& req) {
-         auto body = req.JsonBody();
-         if (!body.ok()) return HttpResponse::Error(body.status());
-         auto old_password = StringField(*body, "OldPassword", true);
-         if (!old_password.ok()) return HttpResponse::Error(old_password.status());
-         auto new_password = StringField(*body, "NewPassword", true);
-         if (!new_password.ok()) return HttpResponse::Error(new_password.status());
-         if (auto wait = limiter.RetryAfter(req.principal, req.remote_addr)) {
-           HttpResponse r = HttpResponse::Error(ResourceExhaustedError(
-               "too many failed attempts; try again in " + std::to_string(wait->count()) + " s"));
-           r.headers.emplace_back("Retry-After", std::to_string(wait->count()));
-           return r;
-         }
-         auto checked = store.CheckPassword(req.principal, **old_password);
-         if (!checked.ok()) {
-           limiter.RecordFailure(req.principal, req.remote_addr);
-           // 403, not 401: the caller is authenticated, the old password is wrong.
-           return HttpResponse::Error(PermissionDeniedError("the old password is wrong"));
-         }
-         UserChange change;
-         change.password = **new_password;
-         auto updated = store.UpdateUser(req.principal, change);
-         if (!updated.ok()) return HttpResponse::Error(updated.status());
-         return WithClearedCookie(HttpResponse::NoContent(), options.secure_cookies);
-       }});
+  router.Add({"PUT", "/v1/auth/password", Role::kAuthenticated,
+              "Change your own password: {\"OldPassword\",\"NewPassword\"}; ends your sessions and "
+              "revokes your tokens.",
+              [&store, &limiter, options](const HttpRequest& req) {
+                auto body = req.JsonBody();
+                if (!body.ok()) return HttpResponse::Error(body.status());
+                auto old_password = StringField(*body, "OldPassword", true);
+                if (!old_password.ok()) return HttpResponse::Error(old_password.status());
+                auto new_password = StringField(*body, "NewPassword", true);
+                if (!new_password.ok()) return HttpResponse::Error(new_password.status());
+                if (auto wait = limiter.RetryAfter(req.principal, req.remote_addr)) {
+                  HttpResponse r = HttpResponse::Error(
+                      ResourceExhaustedError("too many failed attempts; try again in " +
+                                             std::to_string(wait->count()) + " s"));
+                  r.headers.emplace_back("Retry-After", std::to_string(wait->count()));
+                  return r;
+                }
+                auto checked = store.CheckPassword(req.principal, **old_password);
+                if (!checked.ok()) {
+                  limiter.RecordFailure(req.principal, req.remote_addr);
+                  // 403, not 401: the caller is authenticated, the old password is wrong.
+                  return HttpResponse::Error(PermissionDeniedError("the old password is wrong"));
+                }
+                UserChange change;
+                change.password = **new_password;
+                auto updated = store.UpdateUser(req.principal, change);
+                if (!updated.ok()) return HttpResponse::Error(updated.status());
+                return WithClearedCookie(HttpResponse::NoContent(), options.secure_cookies);
+              }});
 }
 
 void AddUserRoutes(server::Router& router, AuthStore& store) {
@@ -198,17 +196,17 @@ void AddUserRoutes(server::Router& router, AuthStore& store) {
                 if (!password.ok()) return HttpResponse::Error(password.status());
                 auto teams = TeamsField(*body);
                 if (!teams.ok()) return HttpResponse::Error(teams.status());
-                auto user = store.CreateUser(**name, *role, teams->value_or(std::vector<std::string>{}),
-                                             **password);
+                auto user = store.CreateUser(
+                    **name, *role, teams->value_or(std::vector<std::string>{}), **password);
                 if (!user.ok()) return HttpResponse::Error(user.status());
                 return HttpResponse::Json(201, UserJson(*user));
               }});
-  router.Add({"GET", "/v1/users/([^/]+)", Role::kAdmin, "One user.",
-              [&store](const HttpRequest& req) {
-                auto user = store.GetUser(req.path_params[0]);
-                if (!user.ok()) return HttpResponse::Error(user.status());
-                return HttpResponse::Json(200, UserJson(*user));
-              }});
+  router.Add(
+      {"GET", "/v1/users/([^/]+)", Role::kAdmin, "One user.", [&store](const HttpRequest& req) {
+         auto user = store.GetUser(req.path_params[0]);
+         if (!user.ok()) return HttpResponse::Error(user.status());
+         return HttpResponse::Json(200, UserJson(*user));
+       }});
   router.Add({"PUT", "/v1/users/([^/]+)", Role::kAdmin,
               "Change a user: {\"Role\"?,\"Teams\"?,\"Password\"?}; a new password ends their "
               "sessions and revokes their tokens.",
@@ -258,8 +256,7 @@ void AddTokenRoutes(server::Router& router, AuthStore& store) {
          std::optional<std::chrono::seconds> lifetime;
          if (body->contains("ExpiresInDays") && !(*body)["ExpiresInDays"].is_null()) {
            const json& days = (*body)["ExpiresInDays"];
-           if (!days.is_number_integer() || days.get<int64_t>() < 1 ||
-               days.get<int64_t>() > 3650) {
+           if (!days.is_number_integer() || days.get<int64_t>() < 1 || days.get<int64_t>() > 3650) {
              return HttpResponse::Error(
                  InvalidArgumentError("\"ExpiresInDays\" must be an integer in [1, 3650]"));
            }

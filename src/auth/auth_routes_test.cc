@@ -142,12 +142,14 @@ TEST_F(AuthRoutesTest, UsersAndTokensThroughTheApi) {
                                  {"Teams", {"night"}},
                                  {"Password", "rita-password"}});
   ASSERT_EQ(created.status, 201) << created.body;
-  EXPECT_EQ(Send(*admin, "POST", "/v1/users", {{"Name", "x"}, {"Role", "root"}, {"Password", "12345678"}})
-                .status,
-            400);
+  EXPECT_EQ(
+      Send(*admin, "POST", "/v1/users", {{"Name", "x"}, {"Role", "root"}, {"Password", "12345678"}})
+          .status,
+      400);
   EXPECT_EQ(Send(*admin, "GET", "/v1/users/rita").status, 200);
   EXPECT_EQ(Send(*admin, "GET", "/v1/users/nobody").status, 404);
-  ClientResponse token = Send(*admin, "POST", "/v1/tokens", {{"Name", "rita-cli"}, {"User", "rita"}});
+  ClientResponse token =
+      Send(*admin, "POST", "/v1/tokens", {{"Name", "rita-cli"}, {"User", "rita"}});
   ASSERT_EQ(token.status, 201) << token.body;
   std::string rita_token = json::parse(token.body)["Token"];
   std::string rita_id = json::parse(token.body)["Id"];

@@ -15,8 +15,7 @@ using nlohmann::json;
 constexpr int64_t kTouchMillis = 60 * 1000;  // last-seen/last-used are refreshed at most this often
 
 const std::vector<db::Migration>& Migrations() {
-  static const std::vector<db::Migration> kMigrations = {
-      {1, "users, sessions, API tokens", R"sql(
+  static const std::vector<db::Migration> kMigrations = {{1, "users, sessions, API tokens", R"sql(
 CREATE TABLE auth_users (
   name TEXT PRIMARY KEY,
   role TEXT NOT NULL,
@@ -117,10 +116,9 @@ Status KeepAnAdmin(db::Transaction& tx, const std::string& user) {
 }
 
 Result<User> QueryUser(db::Transaction& tx, const std::string& name) {
-  ASSIGN_OR_RETURN(auto row,
-                   tx.QueryOne("SELECT " + std::string(kUserColumns) +
-                                   " FROM auth_users WHERE name = ?",
-                               {name}));
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT " + std::string(kUserColumns) +
+                                             " FROM auth_users WHERE name = ?",
+                                         {name}));
   if (!row) return NotFoundError("no user named '" + name + "'");
   return UserFromRow(*row);
 }
@@ -204,11 +202,11 @@ Result<User> AuthStore::CreateUser(const std::string& name, server::Role role,
   RETURN_IF_ERROR(db_.Write([&](db::Transaction& tx) {
     ASSIGN_OR_RETURN(auto existing, tx.QueryOne("SELECT 1 FROM auth_users WHERE name = ?", {name}));
     if (existing) return AlreadyExistsError("a user named '" + name + "' exists");
-    RETURN_IF_ERROR(tx.Exec("INSERT INTO auth_users (name, role, teams, password_hash, "
-                            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                            {name, std::string(server::RoleName(role)), TeamsJson(teams), hash,
-                             now, now})
-                        .status());
+    RETURN_IF_ERROR(
+        tx.Exec("INSERT INTO auth_users (name, role, teams, password_hash, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                {name, std::string(server::RoleName(role)), TeamsJson(teams), hash, now, now})
+            .status());
     ASSIGN_OR_RETURN(created, QueryUser(tx, name));
     return Status::Ok();
   }));
@@ -321,9 +319,10 @@ Result<NewSession> AuthStore::CreateSession(const User& user) {
   int64_t now = ToUnixMillis(clock_.Now());
   RETURN_IF_ERROR(db_.Write([&](db::Transaction& tx) {
     return tx
-        .Exec("INSERT INTO auth_sessions (id_hash, user_name, csrf_token, created_at, "
-              "last_seen_at) VALUES (?, ?, ?, ?, ?)",
-              {Sha256Hex(session.token), user.name, session.csrf_token, now, now})
+        .Exec(
+            "INSERT INTO auth_sessions (id_hash, user_name, csrf_token, created_at, "
+            "last_seen_at) VALUES (?, ?, ?, ?, ?)",
+            {Sha256Hex(session.token), user.name, session.csrf_token, now, now})
         .status();
   }));
   return session;
@@ -380,14 +379,14 @@ Result<NewToken> AuthStore::InsertToken(db::Transaction& tx, const std::string& 
   TimePoint now = clock_.Now();
   std::optional<TimePoint> expires;
   if (lifetime) expires = now + *lifetime;
-  ASSIGN_OR_RETURN(auto dup, tx.QueryOne("SELECT 1 FROM auth_tokens WHERE token_hash = ?",
-                                         {Sha256Hex(token)}));
+  ASSIGN_OR_RETURN(
+      auto dup, tx.QueryOne("SELECT 1 FROM auth_tokens WHERE token_hash = ?", {Sha256Hex(token)}));
   if (dup) return AlreadyExistsError("that token value is already in use");
-  RETURN_IF_ERROR(tx.Exec("INSERT INTO auth_tokens (id, name, user_name, token_hash, "
-                          "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-                          {out.id, name, user, Sha256Hex(token), ToUnixMillis(now),
-                           OptMillis(expires)})
-                      .status());
+  RETURN_IF_ERROR(
+      tx.Exec("INSERT INTO auth_tokens (id, name, user_name, token_hash, "
+              "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+              {out.id, name, user, Sha256Hex(token), ToUnixMillis(now), OptMillis(expires)})
+          .status());
   return out;
 }
 

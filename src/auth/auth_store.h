@@ -62,8 +62,8 @@ struct NewToken {
 };
 
 struct BootstrapResult {
-  bool created = false;          // false when accounts already existed (not a first start)
-  std::string admin_password;    // the admin's password when created (generated or given)
+  bool created = false;        // false when accounts already existed (not a first start)
+  std::string admin_password;  // the admin's password when created (generated or given)
   bool password_generated = false;
   bool token_created = false;
 };

@@ -32,7 +32,8 @@ class AuthStoreTest : public ::testing::Test {
 };
 
 TEST_F(AuthStoreTest, BootstrapCreatesAdminAndTokenOnlyOnce) {
-  auto first = store_->Bootstrap(std::string("admin-password"), std::string("bootstrap-token-0123"));
+  auto first =
+      store_->Bootstrap(std::string("admin-password"), std::string("bootstrap-token-0123"));
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_TRUE(first->created);
   EXPECT_TRUE(first->token_created);
@@ -163,7 +164,8 @@ TEST_F(AuthStoreTest, TokensAreStoredHashedAndRevocable) {
                    if (!rows.ok()) return rows.status();
                    for (const auto& row : *rows) plain_found |= row.Text(0) == t->token;
                    return Status::Ok();
-                 }).ok());
+                 })
+                  .ok());
   EXPECT_FALSE(plain_found);
   auto listed = store_->ListTokens();
   ASSERT_TRUE(listed.ok());

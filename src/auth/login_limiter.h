@@ -45,7 +45,7 @@ class LoginLimiter {
   // Seconds `key` is still locked (0 = not locked). REQUIRES: mu_ held.
   std::chrono::seconds LockedFor(const std::string& key, int free_failures, TimePoint now);
   void Fail(const std::string& key, TimePoint now);  // REQUIRES: mu_ held
-  void Prune(TimePoint now);                          // REQUIRES: mu_ held
+  void Prune(TimePoint now);                         // REQUIRES: mu_ held
 
   const Clock& clock_;
   const LoginLimits limits_;

@@ -34,9 +34,9 @@ TEST(LoginLimiter, FreeFailuresThenDoublingDelays) {
 
 TEST(LoginLimiter, DelayIsCapped) {
   FakeClock clock;
-  LoginLimiter limiter(clock, {.free_failures_per_user = 1,
-                               .free_failures_per_address = 1000,
-                               .max_delay = seconds(60)});
+  LoginLimiter limiter(
+      clock,
+      {.free_failures_per_user = 1, .free_failures_per_address = 1000, .max_delay = seconds(60)});
   for (int i = 0; i < 40; ++i) limiter.RecordFailure("ann", "a");
   EXPECT_EQ(*limiter.RetryAfter("ann", "a"), seconds(60));
 }
@@ -74,9 +74,8 @@ TEST(LoginLimiter, QuietPeriodForgetsFailures) {
 
 TEST(LoginLimiter, MemoryStaysBounded) {
   FakeClock clock;
-  LoginLimiter limiter(clock, {.free_failures_per_user = 1,
-                               .free_failures_per_address = 1,
-                               .max_entries = 100});
+  LoginLimiter limiter(
+      clock, {.free_failures_per_user = 1, .free_failures_per_address = 1, .max_entries = 100});
   for (int i = 0; i < 1000; ++i) {
     limiter.RecordFailure("u" + std::to_string(i), "a" + std::to_string(i));
     clock.Advance(std::chrono::milliseconds(1));

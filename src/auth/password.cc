@@ -25,8 +25,7 @@ Status ValidatePassword(std::string_view password) {
 Result<std::string> HashPassword(std::string_view password) {
   InitSodium();
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str(out, password.data(), password.size(),
-                        crypto_pwhash_OPSLIMIT_INTERACTIVE,
+  if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                         crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
     return InternalError("password hashing failed (out of memory)");
   }

@@ -25,8 +25,7 @@ class SessionAuthenticatorTest : public ::testing::Test {
     store_ = std::move(AuthStore::Open(*db_, clock_)).value();
     user_ = std::move(store_->CreateUser("rita", Role::kReviewer, {"t1"}, "password-r")).value();
   }
-  static HttpRequest Request(std::string method,
-                             std::map<std::string, std::string> headers = {}) {
+  static HttpRequest Request(std::string method, std::map<std::string, std::string> headers = {}) {
     HttpRequest r;
     r.method = std::move(method);
     r.path = "/x";

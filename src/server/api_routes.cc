@@ -145,9 +145,9 @@ void AddObjectRoutes(Router& router, const ApiDeps& deps) {
               [st](const HttpRequest& req) {
                 if (req.role == Role::kConsumer &&
                     !req.path_params[0].starts_with(kConsumerUploadPrefix)) {
-                  return HttpResponse::Error(PermissionDeniedError(
-                      std::string("consumers may store objects only under ") +
-                      kConsumerUploadPrefix));
+                  return HttpResponse::Error(
+                      PermissionDeniedError(std::string("consumers may store objects only under ") +
+                                            kConsumerUploadPrefix));
                 }
                 auto info = st->Put(req.path_params[0], req.body);
                 if (!info.ok()) return HttpResponse::Error(info.status());

@@ -71,8 +71,8 @@ HttpServer::~HttpServer() { Stop(); }
 std::optional<HttpResponse> HttpServer::Admit(const Route& route, HttpRequest& request) const {
   Result<Caller> caller = UnauthenticatedError("authentication required");
   if (authenticator_ != nullptr) caller = authenticator_->Authenticate(request);
-  bool csrf_ok = !caller.ok() || !caller->session || !IsUnsafeMethod(request.method) ||
-                 caller->csrf_valid;
+  bool csrf_ok =
+      !caller.ok() || !caller->session || !IsUnsafeMethod(request.method) || caller->csrf_valid;
   if (route.role == Role::kPublic) {
     // Public routes run for everyone; a caller is named only when its credentials are fully
     // valid (a session without its CSRF token on an unsafe method stays anonymous).

@@ -107,11 +107,11 @@ TEST_F(HttpServerAuthTest, RolesAreEnforcedWith403) {
     int status;
   };
   std::vector<Case> cases = {
-      {"consumer", "GET", "/ops", 403},   {"consumer", "POST", "/detect", 200},
-      {"consumer", "GET", "/tasks", 403}, {"consumer", "GET", "/me", 200},
-      {"reviewer", "GET", "/tasks", 200}, {"reviewer", "POST", "/detect", 403},
-      {"reviewer", "PUT", "/ops", 403},   {"operator", "PUT", "/ops", 200},
-      {"operator", "GET", "/tasks", 200}, {"operator", "POST", "/detect", 200},
+      {"consumer", "GET", "/ops", 403},      {"consumer", "POST", "/detect", 200},
+      {"consumer", "GET", "/tasks", 403},    {"consumer", "GET", "/me", 200},
+      {"reviewer", "GET", "/tasks", 200},    {"reviewer", "POST", "/detect", 403},
+      {"reviewer", "PUT", "/ops", 403},      {"operator", "PUT", "/ops", 200},
+      {"operator", "GET", "/tasks", 200},    {"operator", "POST", "/detect", 200},
       {"operator", "DELETE", "/users", 403}, {"admin", "DELETE", "/users", 200},
       {"admin", "GET", "/tasks", 200}};
   for (const Case& c : cases) {

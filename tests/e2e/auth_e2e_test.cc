@@ -36,12 +36,12 @@ class AuthE2E : public ::testing::Test {
   }
   // Creates a user with `role` and returns a fresh API token of theirs, both through the API.
   std::string UserToken(const std::string& name, const std::string& role) {
-    ClientResponse u = Send(*admin_, "POST", "/v1/users",
-                            json({{"Name", name}, {"Role", role}, {"Password", name + "-password"}})
-                                .dump());
+    ClientResponse u =
+        Send(*admin_, "POST", "/v1/users",
+             json({{"Name", name}, {"Role", role}, {"Password", name + "-password"}}).dump());
     EXPECT_EQ(u.status, 201) << u.body;
-    ClientResponse t =
-        Send(*admin_, "POST", "/v1/tokens", json({{"Name", name + "-token"}, {"User", name}}).dump());
+    ClientResponse t = Send(*admin_, "POST", "/v1/tokens",
+                            json({{"Name", name + "-token"}, {"User", name}}).dump());
     EXPECT_EQ(t.status, 201) << t.body;
     return t.status == 201 ? json::parse(t.body)["Token"].get<std::string>() : "";
   }
@@ -138,8 +138,9 @@ TEST_F(AuthE2E, ConsumersUploadOnlyForDetection) {
 
 TEST_F(AuthE2E, CookieSessionsNeedTheCsrfTokenAndHaveStrictFlags) {
   auto browser = server_->ClientWithToken("");
-  ClientResponse login = Send(*browser, "POST", "/v1/auth/login",
-                              json({{"User", "admin"}, {"Password", server_->admin_password()}}).dump());
+  ClientResponse login =
+      Send(*browser, "POST", "/v1/auth/login",
+           json({{"User", "admin"}, {"Password", server_->admin_password()}}).dump());
   ASSERT_EQ(login.status, 200) << login.body;
   std::string set_cookie = login.headers["set-cookie"];
   EXPECT_NE(set_cookie.find("loupe_session="), std::string::npos) << set_cookie;
@@ -201,16 +202,17 @@ TEST_F(AuthE2E, RevokedTokenGets401) {
 
 TEST_F(AuthE2E, CliManagesUsersAndTokensWithLoupeToken) {
   std::string url = server_->url();
-  auto add = RunCli(url, {"users", "add", "rita", "--role", "reviewer", "--team", "night",
-                          "--team", "day"},
-                    {{"LOUPE_NEW_PASSWORD", "rita-password"}});
+  auto add = RunCli(
+      url, {"users", "add", "rita", "--role", "reviewer", "--team", "night", "--team", "day"},
+      {{"LOUPE_NEW_PASSWORD", "rita-password"}});
   ASSERT_EQ(add.exit_code, 0) << add.err;
   auto ls = RunCli(url, {"users", "ls"});
   ASSERT_EQ(ls.exit_code, 0) << ls.err;
   EXPECT_NE(ls.out.find("rita"), std::string::npos) << ls.out;
   EXPECT_NE(ls.out.find("day,night"), std::string::npos) << ls.out;
 
-  auto created = RunCli(url, {"--json", "tokens", "create", "--name", "rita-cli", "--user", "rita"});
+  auto created =
+      RunCli(url, {"--json", "tokens", "create", "--name", "rita-cli", "--user", "rita"});
   ASSERT_EQ(created.exit_code, 0) << created.err;
   json t = json::parse(created.out);
   auto rita = server_->ClientWithToken(t["Token"]);
@@ -232,9 +234,9 @@ TEST_F(AuthE2E, CliManagesUsersAndTokensWithLoupeToken) {
   EXPECT_EQ(Send(*admin_, "GET", "/v1/users/rita").status, 404);
 
   // Without a token the commands fail clearly.
-  auto anonymous = RunCli(url, {"users", "add", "eve", "--role", "admin", "--password",
-                                "eve-password"},
-                          {{"LOUPE_TOKEN", ""}});
+  auto anonymous =
+      RunCli(url, {"users", "add", "eve", "--role", "admin", "--password", "eve-password"},
+             {{"LOUPE_TOKEN", ""}});
   EXPECT_NE(anonymous.exit_code, 0);
   EXPECT_NE(anonymous.err.find("Unauthenticated"), std::string::npos) << anonymous.err;
   EXPECT_NE(anonymous.err.find("LOUPE_TOKEN"), std::string::npos) << anonymous.err;

@@ -81,8 +81,8 @@ Status ServerProcess::Start(std::chrono::seconds timeout) {
   std::vector<std::string> args = {LoupeBinary(), "serve",   "--port",      "0",
                                    "--data",      data_dir_, "--log-level", "warn"};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
-  std::vector<std::pair<std::string, std::string>> env = {
-      {"LOUPE_ADMIN_PASSWORD", AdminPassword()}, {"LOUPE_BOOTSTRAP_TOKEN", AdminToken()}};
+  std::vector<std::pair<std::string, std::string>> env = {{"LOUPE_ADMIN_PASSWORD", AdminPassword()},
+                                                          {"LOUPE_BOOTSTRAP_TOKEN", AdminToken()}};
   env.insert(env.end(), env_.begin(), env_.end());
   AdminToken();  // initialised before fork
   pid_t pid = fork();

@@ -53,8 +53,9 @@ class ServingApi {
         PrintError("HTTP " + std::to_string(r->status) + " " + r->body);
       }
       if (r->status == 401 && options_.token.empty()) {
-        std::fputs("hint: set LOUPE_TOKEN or pass --token (create one with `loupe tokens create`)\n",
-                   stderr);
+        std::fputs(
+            "hint: set LOUPE_TOKEN or pass --token (create one with `loupe tokens create`)\n",
+            stderr);
       }
       return std::nullopt;
     }
