@@ -12,7 +12,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int64_t kTouchMillis = 60 * 1000;  // last-seen/last-used are refreshed at most this often
+constexpr int64_t kTouchMillis =
+    int64_t{60} * 1000;  // last-seen/last-used are refreshed at most this often
 
 const std::vector<db::Migration>& Migrations() {
   static const std::vector<db::Migration> kMigrations = {{1, "users, sessions, API tokens", R"sql(
