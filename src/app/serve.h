@@ -3,6 +3,7 @@
 // connected) and runs until SIGINT/SIGTERM, then shuts down gracefully.
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
 
 namespace loupe::app {
@@ -13,6 +14,8 @@ struct ServeOptions {
   int port = 8080;
   int max_body_mb = 15;
   std::string log_level = "info";
+  int train_augmentations = 3;  // augmented copies per training image (ml::TrainOptions)
+  uint64_t train_seed = 0;
   bool secure_cookies = false;  // mark the session cookie Secure (serve behind HTTPS)
 };
 
