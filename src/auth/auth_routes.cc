@@ -161,6 +161,9 @@ void AddSessionRoutes(server::Router& router, AuthStore& store, LoginLimiter& li
                 }
                 auto checked = store.CheckPassword(req.principal, **old_password);
                 if (!checked.ok()) {
+                  if (checked.status().code() != StatusCode::kUnauthenticated) {
+                    return HttpResponse::Error(checked.status());
+                  }
                   limiter.RecordFailure(req.principal, req.remote_addr);
                   // 403, not 401: the caller is authenticated, the old password is wrong.
                   return HttpResponse::Error(PermissionDeniedError("the old password is wrong"));
