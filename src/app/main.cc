@@ -8,8 +8,10 @@
 #include "cli/auth_commands.h"
 #include "cli/client_commands.h"
 #include "cli/ml_commands.h"
+#include "cli/review_commands.h"
 #include "cli/workflow_commands.h"
 #include "models/cli/model_commands.h"
+#include "notify/cli/notify_commands.h"
 
 namespace {
 
@@ -25,6 +27,8 @@ int Run(int argc, char** argv) {
   loupe::cli::RegisterMlCommands(app, &exit_code);
   loupe::cli::RegisterWorkflowCommands(app, client_options, &exit_code);
   loupe::cli::RegisterModelCommands(app, client_options, &exit_code);
+  loupe::cli::RegisterNotifyCommands(app, client_options, &exit_code);
+  loupe::cli::RegisterReviewCommands(app, client_options, &exit_code);
   loupe::cli::RegisterAuthCommands(app, client_options, &exit_code);
   try {
     app.parse(argc, argv);

@@ -52,10 +52,11 @@ class AuthE2E : public ::testing::Test {
 };
 
 // A concrete path for an OpenAPI path: each {pN} becomes a plausible, non-existing value that
-// the route's regex accepts (object keys under images_for_detection/, else a plain name).
+// the route's regex accepts (object keys under images_for_detection/, else a plain name, else a
+// number).
 std::string ConcretePath(const std::string& templ, const std::string& pattern) {
   for (const std::string value :
-       {"images_for_detection/loupe-matrix-probe.png", "loupe-matrix-probe"}) {
+       {"images_for_detection/loupe-matrix-probe.png", "loupe-matrix-probe", "987654321"}) {
     std::string path = std::regex_replace(templ, std::regex(R"(\{p\d+\})"), value);
     if (std::regex_match(path, std::regex(pattern))) return path;
   }
