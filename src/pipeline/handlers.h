@@ -25,9 +25,9 @@
 
 namespace loupe::pipeline {
 
-struct Notification {
-  std::string topic;  // "operator" | "consumer"
-  std::string type;   // e.g. "TrainingSucceeded"
+struct Notification {  // NOLINT(bugprone-exception-escape): json member's implicit moves
+  std::string topic;   // "operator" | "consumer"
+  std::string type;    // e.g. "TrainingSucceeded"
   std::string subject;
   nlohmann::json detail;
   std::string message_id;  // de-duplication id (the task's idempotency key)

@@ -6,7 +6,8 @@
 // answers are filed into the training set, the *scheduled* poll (period 1 minute) trains v2,
 // which passes the gate and deploys blue/green while uploads continue. Asserts: no upload lost,
 // exactly one loop per low-confidence detection, every answer filed exactly once, the alias on
-// v2, and v2 more accurate than v1 on a fixed held-out set. Prints both accuracies and counts.
+// v2, v2 more accurate than v1 on a fixed held-out set, and the loop's notifications reached a
+// subscribed webhook with valid signatures. Prints both accuracies and counts.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -20,6 +21,8 @@
 #include <thread>
 
 #include "core/temp_dir.h"
+#include "notify/signature.h"
+#include "notify/testing.h"
 #include "support/server_process.h"
 
 namespace loupe {
@@ -35,7 +38,7 @@ using std::chrono::seconds;
 
 constexpr int kLabels = 4;
 constexpr int kStream = 150;
-constexpr int kBacklog = 8;  // uploaded before any version is deployed
+constexpr int kBacklog = 8;            // uploaded before any version is deployed
 constexpr double kReviewBelow = 70.0;  // Minimum-Label-Detection-Confidence (default)
 
 fs::path Logogen() {
@@ -62,9 +65,10 @@ class LoopE2E : public ::testing::Test {
     std::string gen = "/usr/bin/python3 " + (Logogen() / "logogen.py").string();
     // Seed 21, 4 labels: 3 training images per label (v1 learns from few), 15 held-out test
     // images per label.
-    ASSERT_EQ(Shell(gen + " generate --seed 21 --k 4 --train 3 --test 15 --none 0 --novel 0 --out " +
-                    (dir_.path() / "gen").string() + " >/dev/null"),
-              0);
+    ASSERT_EQ(
+        Shell(gen + " generate --seed 21 --k 4 --train 3 --test 15 --none 0 --novel 0 --out " +
+              (dir_.path() / "gen").string() + " >/dev/null"),
+        0);
     // The uploads: 90 % known logos, 10 % photos without one (answered "none of these").
     ASSERT_EQ(Shell(gen + " stream --seed 21 --k 4 --count " + std::to_string(kStream) +
                     " --p-known 0.9 --p-none 0.1 --out " + (dir_.path() / "stream").string() +
@@ -116,9 +120,9 @@ class LoopE2E : public ::testing::Test {
            Get(c, "/v1/human-loops?status=InProgress")["HumanLoopSummaries"].empty();
   }
   double Top1(const std::string& version) {
-    auto r = RunCli("", {"eval", "--model",
-                         (dir_.path() / "data" / "objects" / "models" / version).string(),
-                         "--dataset", (dir_.path() / "gen" / "test").string()});
+    auto r = RunCli(
+        "", {"eval", "--model", (dir_.path() / "data" / "objects" / "models" / version).string(),
+             "--dataset", (dir_.path() / "gen" / "test").string()});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     json e = json::parse(r.out, nullptr, false);
     return e.is_object() ? e.value("Top1Accuracy", -1.0) : -1.0;
@@ -133,6 +137,16 @@ TEST_F(LoopE2E, UploadsReviewsRetrainingAndBlueGreenDeployWithoutLoss) {
   ServerProcess server((dir_.path() / "data").string(), {"--train-augmentations", "1"});
   ASSERT_TRUE(server.Start().ok());
   auto c = server.Client();
+  notify::testing::WebhookReceiver hook;
+  const std::string secret = "loop-e2e-webhook-secret";
+  for (const char* topic : {"operator", "consumer"}) {
+    auto sub = c->Send(
+        "POST", "/v1/subscriptions",
+        json{
+            {"topic", topic}, {"protocol", "webhook"}, {"endpoint", hook.Url()}, {"secret", secret}}
+            .dump());
+    ASSERT_TRUE(sub.ok() && sub->status == 201) << (sub.ok() ? sub->body : "");
+  }
   SetParam(*c, "Minimum-F1-Score", 0.0);  // v1 deploys whatever it scores (no champion yet)
   SetParam(*c, "Minimum-Untrained-Images", 1000);  // no training until the test says so
   SetParam(*c, "Automatic-Training-Poll-Frequency", 1);
@@ -161,8 +175,7 @@ TEST_F(LoopE2E, UploadsReviewsRetrainingAndBlueGreenDeployWithoutLoss) {
             json task = json::parse(r->body);
             std::string file = fs::path(task["Image"].get<std::string>()).filename().string();
             json label = truth_.count(file) ? truth_[file] : json(nullptr);
-            auto a = rc->Send("POST",
-                              "/v1/tasks/" + task["TaskId"].get<std::string>() + "/answer",
+            auto a = rc->Send("POST", "/v1/tasks/" + task["TaskId"].get<std::string>() + "/answer",
                               json{{"Label", label}}.dump());
             EXPECT_TRUE(a.ok() && a->status == 200) << (a.ok() ? a->body : "");
             answered++;
@@ -208,8 +221,9 @@ TEST_F(LoopE2E, UploadsReviewsRetrainingAndBlueGreenDeployWithoutLoss) {
     auto r = c->Send("GET", "/v1/objects/detection_results/" + file + ".json");
     ASSERT_TRUE(r.ok() && r->status == 200) << "no result for " << file;
     json result = json::parse(r->body);
-    double top = result["CustomLabels"].empty() ? 0.0
-                                                : result["CustomLabels"][0]["Confidence"].get<double>();
+    double top = result["CustomLabels"].empty()
+                     ? 0.0
+                     : result["CustomLabels"][0]["Confidence"].get<double>();
     if (top < kReviewBelow) {
       ++low;
       low_images.insert("images_for_detection/" + file);
@@ -251,10 +265,39 @@ TEST_F(LoopE2E, UploadsReviewsRetrainingAndBlueGreenDeployWithoutLoss) {
   EXPECT_EQ(Production(*c), "v2");
   double v1 = Top1("v1");
   double v2 = Top1("v2");
-  std::printf("loop e2e: %d uploads, %d below %.0f -> %zu loops, %d answers, %zu filed; "
-              "held-out top-1 v1 %.3f -> v2 %.3f\n",
-              kStream, low, kReviewBelow, loops.size(), answered.load(), filed.size(), v1, v2);
+  std::printf(
+      "loop e2e: %d uploads, %d below %.0f -> %zu loops, %d answers, %zu filed; "
+      "held-out top-1 v1 %.3f -> v2 %.3f\n",
+      kStream, low, kReviewBelow, loops.size(), answered.load(), filed.size(), v1, v2);
   EXPECT_GT(v2, v1);
+
+  // The loop's notifications reached the webhook, each signed with the subscription's secret.
+  std::map<std::string, int> types;
+  auto tally = [&] {
+    types.clear();
+    for (const auto& r : hook.requests()) {
+      json m = json::parse(r.body, nullptr, false);
+      if (m.is_object()) types[m.value("Type", "")]++;
+    }
+    return types["Deployed"] >= 2 && types["HumanLoopCompleted"] >= static_cast<int>(loops.size());
+  };
+  EXPECT_TRUE(WaitFor(tally, minutes(2)));
+  for (const char* type : {"ParameterChanged", "TrainingStarted", "Deployed",
+                           "DetectionBelowThreshold", "HumanLoopCompleted"}) {
+    EXPECT_GT(types[type], 0) << type;
+  }
+  int bad_signatures = 0;
+  for (const auto& r : hook.requests()) {
+    auto ts = r.headers.find("x-loupe-timestamp");
+    auto sig = r.headers.find("x-loupe-signature");
+    if (ts == r.headers.end() || sig == r.headers.end() ||
+        !notify::VerifyWebhookSignature(secret, ts->second, r.body, sig->second)) {
+      ++bad_signatures;
+    }
+  }
+  EXPECT_EQ(bad_signatures, 0);
+  std::printf("loop e2e: %zu signed webhook deliveries (%d Deployed, %d TrainingStarted)\n",
+              hook.requests().size(), types["Deployed"], types["TrainingStarted"]);
   EXPECT_EQ(server.Stop(), 0);
 }
 
