@@ -22,6 +22,7 @@
 #include "params/parameter_store.h"
 #include "server/api_routes.h"
 #include "server/http_server.h"
+#include "server/static_routes.h"
 #include "server/workflow_routes.h"
 #include "store/local_object_store.h"
 #include "workflow/engine.h"
@@ -70,6 +71,19 @@ Status InstallSignalHandlers() {
   return Status::Ok();
 }
 
+// The web console's directory: --web-dir, else the build's output dir (LOUPE_WEB_DIR, compiled
+// in) when it holds a console, else `web/` beside the executable (an installed layout).
+std::filesystem::path ConsoleDir(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  std::error_code ec;
+#ifdef LOUPE_WEB_DIR
+  std::filesystem::path built = LOUPE_WEB_DIR;
+  if (std::filesystem::is_regular_file(built / "index.html", ec)) return built;
+#endif
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::path("web") : exe.parent_path() / "web";
+}
+
 int Fail(const Status& s) {
   spdlog::error("serve: {}", s.ToString());
   std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
@@ -93,6 +107,8 @@ void RegisterServeCommand(CLI::App& app, ServeOptions& options, int* exit_code) 
   serve->add_option("--log-level", options.log_level, "trace|debug|info|warn|error|off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
+  serve->add_option("--web-dir", options.web_dir,
+                    "Directory of the built web console (default: the build's, else <exe dir>/web)");
   serve->callback([&options, exit_code] { *exit_code = Serve(options); });
 }
 
@@ -147,8 +163,15 @@ int Serve(const ServeOptions& options) {
       store->get(), kVersion,      [&http_ptr] { return http_ptr ? http_ptr->MetricsText() : ""; }};
   server::AddFoundationRoutes(router, deps);
   server::AddModelRoutes(router, **model_service);
+  server::AddModelEvaluationRoute(router, **model_service, **store);
   server::AddDetectRoutes(router, detect_service);
   server::AddWorkflowRoutes(router, **engine);
+
+  // Web console: static files of the built console at `/` (public; the API stays under /v1).
+  const std::filesystem::path console_dir = ConsoleDir(options.web_dir);
+  server::AddStaticRoutes(router, console_dir);
+  spdlog::info("serve: web console from {}", console_dir.string());
+
   server::HttpServer http(router, {static_cast<size_t>(options.max_body_mb) * 1024 * 1024});
   http_ptr = &http;
   auto port = http.Bind(options.bind, options.port);

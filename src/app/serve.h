@@ -13,6 +13,8 @@ struct ServeOptions {
   int port = 8080;
   int max_body_mb = 15;
   std::string log_level = "info";
+  // The built web console; empty = the build's web output dir, else `<exe dir>/web`.
+  std::string web_dir;
 };
 
 // Adds the `serve` subcommand; its callback stores the exit code in `*exit_code`.
