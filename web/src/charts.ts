@@ -68,11 +68,13 @@ export function confusionHeatmap(labels: string[], counts: number[][]): SVGSVGEl
   const cell = 44;
   const left = 110;
   const top = 96;
-  const W = left + cols.length * cell + 8;
+  const W = left + cols.length * cell + 48; // room for the last rotated column name
   const H = top + rows.length * cell + 28;
   const max = Math.max(1, ...counts.flat());
   const svg = s('svg', {
     viewBox: `0 0 ${W} ${H}`,
+    width: W,
+    height: H,
     class: 'heatmap',
     role: 'img',
     'aria-label': 'Confusion matrix: rows are the true label, columns the answer',

@@ -107,3 +107,12 @@ export function facts(items: [string, Child][]): HTMLElement {
     items.map(([k, v]) => h('div', null, h('dt', null, k), h('dd', null, v))),
   );
 }
+
+// A table header row; columns named in `numeric` are right-aligned like their cells.
+export function tableHead(cols: string[], numeric: string[] = []): HTMLElement {
+  return h(
+    'thead',
+    null,
+    h('tr', null, cols.map((c) => h('th', { scope: 'col', class: numeric.includes(c) ? 'num' : null }, c))),
+  );
+}

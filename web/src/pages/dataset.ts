@@ -3,7 +3,7 @@
 
 import { blobUrl, enc, get } from '../api';
 import { formatTime, h, mount } from '../dom';
-import { emptyState, errorBox, loading, pageHeader } from '../ui';
+import { emptyState, errorBox, loading, pageHeader, tableHead } from '../ui';
 
 interface Dataset {
   Labels: { Name: string; Images: number; HumanLabelled: number }[];
@@ -50,7 +50,7 @@ export function datasetPage(root: HTMLElement): () => void {
             ? h(
                 'table',
                 { class: 'table', id: 'labels' },
-                h('thead', null, h('tr', null, ['Label', 'Images', 'Human-labelled', ''].map((c) => h('th', { scope: 'col' }, c)))),
+                tableHead(['Label', 'Images', 'Human-labelled', ''], ['Images', 'Human-labelled']),
                 h(
                   'tbody',
                   null,

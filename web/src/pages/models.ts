@@ -5,7 +5,7 @@
 import { ApiError, enc, get, post } from '../api';
 import { confusionHeatmap, f1Chart } from '../charts';
 import { formatTime, h, mount, percent } from '../dom';
-import { confirmDialog, emptyState, errorBox, facts, loading, pageHeader, pill, toast } from '../ui';
+import { confirmDialog, emptyState, errorBox, facts, loading, pageHeader, pill, tableHead, toast } from '../ui';
 
 interface Version {
   version: string;
@@ -216,17 +216,7 @@ export function modelsPage(root: HTMLElement): () => void {
             h(
               'table',
               { class: 'table', id: 'versions' },
-              h(
-                'thead',
-                null,
-                h(
-                  'tr',
-                  null,
-                  ['Version', 'Status', 'F1', 'Top-1', 'Labels', 'Created', 'Serving'].map((c) =>
-                    h('th', { scope: 'col' }, c),
-                  ),
-                ),
-              ),
+              tableHead(['Version', 'Status', 'F1', 'Top-1', 'Labels', 'Created', 'Serving'], ['F1', 'Top-1']),
               h(
                 'tbody',
                 null,
@@ -364,16 +354,9 @@ export function modelDetailPage(root: HTMLElement, params: string[]): () => void
                   h(
                     'table',
                     { class: 'table', id: 'per-label' },
-                    h(
-                      'thead',
-                      null,
-                      h(
-                        'tr',
-                        null,
-                        ['Label', 'Support', 'Precision', 'Recall', 'F1', 'Assumed threshold'].map((c) =>
-                          h('th', { scope: 'col' }, c),
-                        ),
-                      ),
+                    tableHead(
+                      ['Label', 'Support', 'Precision', 'Recall', 'F1', 'Assumed threshold'],
+                      ['Support', 'Precision', 'Recall', 'F1', 'Assumed threshold'],
                     ),
                     h(
                       'tbody',

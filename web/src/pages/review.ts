@@ -51,8 +51,8 @@ export function reviewPage(root: HTMLElement): () => void {
       mount(
         statsEl,
         stat('Done today', s.DoneToday, 'stat-done-today'),
-        stat('In queue', s.QueueLength, 'stat-queue'),
-        stat('Done in total', s.DoneTotal, 'stat-done-total'),
+        stat('Waiting', s.QueueLength, 'stat-queue'),
+        stat('All time', s.DoneTotal, 'stat-done-total'),
       );
     } catch (e) {
       if (!disposed) mount(statsEl, h('span', { class: 'error-message' }, errorText(e)));
