@@ -53,29 +53,63 @@ function choiceLabel(c: Record<string, unknown>, i: number): string {
   return `${variable} ${op.replace(/^(String|Numeric|Boolean|Timestamp)/, '')} ${shown}`.trim();
 }
 
-// Layer of each state: breadth-first distance from StartAt; unreachable states go last.
-export function layers(def: AslDefinition, edges: Edge[]): string[][] {
-  const depth = new Map<string, number>();
-  const out: string[][] = [];
-  const queue: string[] = [];
-  if (def.States?.[def.StartAt]) {
-    depth.set(def.StartAt, 0);
-    queue.push(def.StartAt);
-  }
+// Edges that close a loop (to a state still on the depth-first path from StartAt), e.g. a poll
+// that waits and checks again. Drawn separately; the rest is a DAG.
+export function backEdges(def: AslDefinition, edges: Edge[]): Set<Edge> {
+  const back = new Set<Edge>();
+  const state = new Map<string, 1 | 2>(); // 1 on the path, 2 done
+  const visit = (n: string) => {
+    state.set(n, 1);
+    for (const e of edges) {
+      if (e.from !== n || !def.States[e.to]) continue;
+      const st = state.get(e.to);
+      if (st === 1) back.add(e);
+      else if (st === undefined) visit(e.to);
+    }
+    state.set(n, 2);
+  };
+  if (def.States?.[def.StartAt]) visit(def.StartAt);
+  for (const n of Object.keys(def.States ?? {})) if (!state.has(n)) visit(n);
+  return back;
+}
+
+// Layers by longest path from StartAt over forward edges (so every forward arrow points down),
+// ordered within a layer by the mean position of their predecessors (fewer crossings).
+export function layers(def: AslDefinition, edges: Edge[], back: Set<Edge>): string[][] {
+  const names = Object.keys(def.States ?? {});
+  const forward = edges.filter((e) => !back.has(e) && def.States[e.to] && e.from !== e.to);
+  const indegree = new Map(names.map((n) => [n, 0]));
+  for (const e of forward) indegree.set(e.to, (indegree.get(e.to) ?? 0) + 1);
+  const layer = new Map<string, number>();
+  const queue = names.filter((n) => indegree.get(n) === 0);
+  // StartAt first among the roots.
+  queue.sort((a, b) => (a === def.StartAt ? -1 : b === def.StartAt ? 1 : 0));
+  for (const n of queue) layer.set(n, 0);
   while (queue.length) {
     const n = queue.shift() as string;
-    const d = depth.get(n) as number;
-    (out[d] ??= []).push(n);
-    for (const e of edges) {
-      if (e.from === n && !depth.has(e.to) && def.States[e.to]) {
-        depth.set(e.to, d + 1);
-        queue.push(e.to);
-      }
+    for (const e of forward) {
+      if (e.from !== n) continue;
+      layer.set(e.to, Math.max(layer.get(e.to) ?? 0, (layer.get(n) ?? 0) + 1));
+      indegree.set(e.to, (indegree.get(e.to) as number) - 1);
+      if (indegree.get(e.to) === 0) queue.push(e.to);
     }
   }
-  const rest = Object.keys(def.States ?? {}).filter((n) => !depth.has(n));
-  if (rest.length) out.push(rest);
-  return out;
+  const out: string[][] = [];
+  for (const n of names) (out[layer.get(n) ?? 0] ??= []).push(n);
+  const rows = out.filter((r) => r && r.length);
+  const index = new Map<string, number>();
+  rows.forEach((row, li) => {
+    if (li > 0) {
+      const score = (n: string) => {
+        const preds = forward.filter((e) => e.to === n && index.has(e.from)).map((e) => index.get(e.from) as number);
+        return preds.length ? preds.reduce((a, b) => a + b, 0) / preds.length : Number.MAX_SAFE_INTEGER;
+      };
+      const scores = new Map(row.map((n) => [n, score(n)]));
+      row.sort((a, b) => (scores.get(a) as number) - (scores.get(b) as number));
+    }
+    row.forEach((n, i) => index.set(n, i - (row.length - 1) / 2));
+  });
+  return rows;
 }
 
 export interface DiagramOptions {
@@ -91,14 +125,15 @@ export function stateMachineDiagram(def: AslDefinition, opts: DiagramOptions = {
   const GY = 64;
   const PAD = 24;
   const edges = edgesOf(def);
-  const rows = layers(def, edges);
+  const back = backEdges(def, edges);
+  const rows = layers(def, edges, back);
   const widest = Math.max(1, ...rows.map((r) => r.length));
-  const W = PAD * 2 + widest * BW + (widest - 1) * GX + 120; // room for loop-backs on the right
+  const W = PAD * 2 + widest * BW + (widest - 1) * GX + 170; // room for loops on the right
   const H = PAD * 2 + rows.length * BH + (rows.length - 1) * GY + 20;
   const pos = new Map<string, { x: number; y: number; layer: number }>();
   rows.forEach((row, li) => {
     const rowW = row.length * BW + (row.length - 1) * GX;
-    const x0 = PAD + ((W - 120 - PAD * 2) - rowW) / 2;
+    const x0 = PAD + (W - 170 - PAD * 2 - rowW) / 2;
     row.forEach((n, i) => pos.set(n, { x: x0 + i * (BW + GX), y: PAD + li * (BH + GY), layer: li }));
   });
   const svg = s('svg', {
@@ -121,7 +156,8 @@ export function stateMachineDiagram(def: AslDefinition, opts: DiagramOptions = {
     ),
   );
   const edgeLayer = s('g', { class: 'edges' });
-  const loopOffsets = new Map<string, number>();
+  let loops = 0;
+  const gutter = Math.max(...[...pos.values()].map((p) => p.x + BW));
   for (const e of edges) {
     const a = pos.get(e.from);
     const b = pos.get(e.to);
@@ -129,26 +165,26 @@ export function stateMachineDiagram(def: AslDefinition, opts: DiagramOptions = {
     let d: string;
     let lx: number;
     let ly: number;
-    if (b.layer > a.layer) {
+    if (!back.has(e) && b.layer > a.layer) {
       const x1 = a.x + BW / 2;
       const y1 = a.y + BH;
       const x2 = b.x + BW / 2;
       const y2 = b.y;
       const my = (y1 + y2) / 2;
       d = `M${x1},${y1} C${x1},${my} ${x2},${my} ${x2},${y2 - 2}`;
-      lx = (x1 + x2) / 2;
-      ly = my - 4;
+      // Labels sit near the target so the branches of one Choice do not overlap.
+      lx = x1 + (x2 - x1) * 0.72;
+      ly = y1 + (y2 - y1) * 0.62;
     } else {
-      // Back edge or same layer: leave right, loop around, enter from the right.
-      const k = (loopOffsets.get(e.from) ?? 0) + 1;
-      loopOffsets.set(e.from, k);
+      // A loop: leave right, run up the gutter right of every box, enter from the right.
+      loops += 1;
       const x1 = a.x + BW;
       const y1 = a.y + BH / 2;
       const x2 = b.x + BW;
       const y2 = b.y + BH / 2;
-      const out = Math.max(x1, x2) + 30 + 18 * k;
-      d = `M${x1},${y1} C${out},${y1} ${out},${y2} ${x2 + 2},${y2}`;
-      lx = out - 10;
+      const out = gutter + 24 + 16 * loops;
+      d = `M${x1},${y1} L${out - 8},${y1} Q${out},${y1} ${out},${y1 - 8} L${out},${y2 + 8} Q${out},${y2} ${out - 8},${y2} L${x2 + 2},${y2}`;
+      lx = out + 4;
       ly = (y1 + y2) / 2;
     }
     edgeLayer.append(
@@ -156,7 +192,9 @@ export function stateMachineDiagram(def: AslDefinition, opts: DiagramOptions = {
         'g',
         { class: `edge ${e.kind}`, 'data-from': e.from, 'data-to': e.to },
         s('path', { d, 'marker-end': `url(#arrow-${e.kind})` }),
-        e.label ? s('text', { x: lx, y: ly, 'text-anchor': 'middle', class: 'edge-label' }, clip(e.label, 26)) : null,
+        e.label
+          ? s('text', { x: lx, y: ly, 'text-anchor': back.has(e) ? 'start' : 'middle', class: 'edge-label' }, clip(e.label, 26))
+          : null,
       ),
     );
   }

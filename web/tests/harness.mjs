@@ -172,10 +172,14 @@ export async function launchBrowser() {
   });
 }
 
-// A fresh context + page that records console errors and dialogs (tests assert on them).
+const openPages = new Set();
+
+// A fresh context + page that records console errors and dialogs (tests assert on them). The
+// runner closes it after the test (after a screenshot if the test failed).
 export async function newPage(browser, loupe, viewport = { width: 1280, height: 800 }) {
   const context = await browser.newContext({ baseURL: loupe.url, viewport });
   const page = await context.newPage();
+  openPages.add(page);
   page.setDefaultTimeout(20000);
   page.dialogs = [];
   page.consoleErrors = [];
@@ -310,7 +314,15 @@ export async function run() {
         console.log(`ok   ${t.name} (${Date.now() - t0} ms)`);
       } catch (e) {
         failed++;
+        // What the browser showed when it failed.
+        for (const [i, page] of [...openPages].entries()) {
+          await screenshot(page, `FAILED-${t.name.split(':')[0]}-${i}`, true).catch(() => {});
+          if (page.consoleErrors.length) console.log(`     browser console: ${page.consoleErrors.join(' | ')}`);
+        }
         console.log(`FAIL ${t.name} (${Date.now() - t0} ms)\n     ${e instanceof ExpectationError ? e.message : e.stack}`);
+      } finally {
+        for (const page of openPages) await page.context().close().catch(() => {});
+        openPages.clear();
       }
     }
   } catch (e) {
