@@ -107,8 +107,9 @@ void RegisterServeCommand(CLI::App& app, ServeOptions& options, int* exit_code) 
   serve->add_option("--log-level", options.log_level, "trace|debug|info|warn|error|off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
-  serve->add_option("--web-dir", options.web_dir,
-                    "Directory of the built web console (default: the build's, else <exe dir>/web)");
+  serve->add_option(
+      "--web-dir", options.web_dir,
+      "Directory of the built web console (default: the build's, else <exe dir>/web)");
   serve->callback([&options, exit_code] { *exit_code = Serve(options); });
 }
 

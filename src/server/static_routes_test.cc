@@ -108,9 +108,10 @@ TEST_F(StaticRoutesTest, ClientSideRoutesReturnIndexButApiPathsDoNot) {
 
 TEST_F(StaticRoutesTest, NoRequestReadsOutsideTheDirectory) {
   for (const std::string path :
-       {"/assets/../../secret.txt", "/assets/%2e%2e/%2e%2e/secret.txt", "/assets/..%2f..%2fsecret.txt",
-        "/assets/%2e%2e%2f%2e%2e%2fsecret.txt", "/assets/link.txt", "/assets/.%2e/index.html",
-        "/assets//etc/passwd", "/assets/%2fetc%2fpasswd", "/assets/..\\..\\secret.txt"}) {
+       {"/assets/../../secret.txt", "/assets/%2e%2e/%2e%2e/secret.txt",
+        "/assets/..%2f..%2fsecret.txt", "/assets/%2e%2e%2f%2e%2e%2fsecret.txt", "/assets/link.txt",
+        "/assets/.%2e/index.html", "/assets//etc/passwd", "/assets/%2fetc%2fpasswd",
+        "/assets/..\\..\\secret.txt"}) {
     auto r = Get(path);
     EXPECT_NE(r.status, 200) << path;
     EXPECT_EQ(r.body.find("top secret"), std::string::npos) << path;
@@ -123,9 +124,9 @@ TEST(ResolveStaticPath, RefusesTraversalAndOddCharacters) {
   WriteFile(dir.path() / "secret.txt", "s");
   const fs::path web = dir.path() / "web";
   EXPECT_TRUE(ResolveStaticPath(web, "assets/a.js").ok());
-  for (std::string_view bad : {"../secret.txt", "assets/../../secret.txt", "/etc/passwd",
-                               "assets//a.js", "assets/.hidden", "assets/a.js\n", "assets\\a.js",
-                               "", "assets/%2e%2e"}) {
+  for (std::string_view bad :
+       {"../secret.txt", "assets/../../secret.txt", "/etc/passwd", "assets//a.js", "assets/.hidden",
+        "assets/a.js\n", "assets\\a.js", "", "assets/%2e%2e"}) {
     auto r = ResolveStaticPath(web, bad);
     EXPECT_FALSE(r.ok()) << bad;
     if (!r.ok()) {

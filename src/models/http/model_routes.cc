@@ -183,9 +183,9 @@ void AddModelEvaluationRoute(Router& router, models::ModelService& service,
                   if (text.status().code() != StatusCode::kNotFound) {
                     return HttpResponse::Error(text.status());
                   }
-                  return HttpResponse::Error(NotFoundError(
-                      "model version " + id.value() + " has no evaluation (status " +
-                      std::string(models::VersionStatusName(v->status)) + ")"));
+                  return HttpResponse::Error(
+                      NotFoundError("model version " + id.value() + " has no evaluation (status " +
+                                    std::string(models::VersionStatusName(v->status)) + ")"));
                 }
                 json body = json::parse(*text, nullptr, false);
                 if (body.is_discarded() || !body.is_object()) {
