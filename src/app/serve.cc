@@ -20,6 +20,10 @@
 #include "models/model_registry.h"
 #include "models/model_service.h"
 #include "params/parameter_store.h"
+#include "pipeline/handlers.h"
+#include "pipeline/routes.h"
+#include "pipeline/training_runner.h"
+#include "pipeline/training_set.h"
 #include "server/api_routes.h"
 #include "server/http_server.h"
 #include "server/static_routes.h"
@@ -34,11 +38,14 @@ namespace {
 
 constexpr const char* kVersion = "0.1.0";
 
-// Turns each new object into a durable ObjectCreated event, in the store's transaction.
+// Turns each new object into a durable ObjectCreated event and indexes new training images,
+// both in the store's transaction (so each happens exactly once per new content).
 class ObjectEvents final : public store::ObjectListener {
  public:
-  explicit ObjectEvents(events::EventLog& log) : log_(log) {}
+  ObjectEvents(events::EventLog& log, pipeline::TrainingSet& training_set)
+      : log_(log), training_set_(training_set) {}
   Status OnObjectCreated(db::Transaction& tx, const store::ObjectInfo& info) override {
+    RETURN_IF_ERROR(training_set_.Record(tx, info.key, info.sha256));
     return log_
         .Append(tx, events::EventKind::kObjectCreated,
                 {{"key", info.key}, {"size", info.size}, {"sha256", info.sha256}})
@@ -47,6 +54,7 @@ class ObjectEvents final : public store::ObjectListener {
 
  private:
   events::EventLog& log_;
+  pipeline::TrainingSet& training_set_;
 };
 
 // Self-pipe for shutdown signals: the handler only writes a byte (async-signal-safe); a thread
@@ -104,6 +112,13 @@ void RegisterServeCommand(CLI::App& app, ServeOptions& options, int* exit_code) 
   serve->add_option("--max-body-mb", options.max_body_mb, "Largest request body in MiB")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
+  serve
+      ->add_option("--train-augmentations", options.train_augmentations,
+                   "Augmented copies per training image when loupe trains a version")
+      ->check(CLI::Range(0, 16))
+      ->capture_default_str();
+  serve->add_option("--train-seed", options.train_seed, "Seed of automatic trainings")
+      ->capture_default_str();
   serve->add_option("--log-level", options.log_level, "trace|debug|info|warn|error|off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
@@ -128,10 +143,13 @@ int Serve(const ServeOptions& options) {
   if (!events.ok()) return Fail(events.status());
   auto params = params::ParameterStore::Open(**db, clock, **events);
   if (!params.ok()) return Fail(params.status());
-  ObjectEvents object_events(**events);
+  auto training_set = pipeline::TrainingSet::Open(**db, clock);
+  if (!training_set.ok()) return Fail(training_set.status());
+  ObjectEvents object_events(**events, **training_set);
   auto store = store::LocalObjectStore::Open(data, **db, clock, &object_events);
   if (!store.ok()) return Fail(store.status());
   if (Status s = (*store)->Start(); !s.ok()) return Fail(s);
+  if (auto n = (*training_set)->Backfill(**store); !n.ok()) return Fail(n.status());
 
   auto registry = models::ModelRegistry::Open(**db, clock, **store);
   if (!registry.ok()) return Fail(registry.status());
@@ -143,16 +161,41 @@ int Serve(const ServeOptions& options) {
   // Serves the versions that were RUNNING before the restart (production included).
   if (Status s = (*model_service)->Recover(); !s.ok()) return Fail(s);
   detect::DetectService detect_service(**model_service, **store, clock);
+  pipeline::RunnerOptions runner_options;
+  runner_options.work_dir = data / "work";
+  runner_options.train.seed = options.train_seed;
+  runner_options.train.augmentations = options.train_augmentations;
+  auto runner = pipeline::TrainingRunner::Open(**db, clock, **registry, **store, **training_set,
+                                               runner_options);
+  if (!runner.ok()) return Fail(runner.status());
+  if (Status s = (*runner)->RecoverInterrupted(); !s.ok()) return Fail(s);
 
-  // Workflows: the durable engine, the router from events to executions, and the
-  // parameter-driven training-poll schedule. Handlers and shipped state machines are
-  // registered here as the modules that provide them land.
+  // Workflows: the durable engine, the router from events to executions, the
+  // parameter-driven training-poll schedule, and the four shipped state machines with the
+  // loupe:* task handlers they call.
   auto engine = workflow::Engine::Open(**db, clock, params->get());
   if (!engine.ok()) return Fail(engine.status());
   auto router_of_events = workflow::EventRouter::Open(**db, **events, **engine);
   if (!router_of_events.ok()) return Fail(router_of_events.status());
   auto scheduler = workflow::PollScheduler::Open(**db, clock, **params, **events);
   if (!scheduler.ok()) return Fail(scheduler.status());
+  pipeline::PipelineServices pipeline_services{
+      **model_service, detect_service, **training_set, **runner,
+      **scheduler,     **store,        data / "work",  {}};
+  pipeline_services.hooks.start_human_loop =
+      [](const pipeline::LoopRequest&) -> Result<nlohmann::json> {
+    return UnavailableError("human review is not wired yet");
+  };
+  pipeline_services.hooks.file_human_answer = [](std::string_view) -> Result<nlohmann::json> {
+    return UnavailableError("human review is not wired yet");
+  };
+  pipeline_services.hooks.notify = [](const pipeline::Notification& n) {
+    spdlog::info("notify {} {}: {}", n.topic, n.type, n.subject);
+    return Status::Ok();
+  };
+  pipeline::RegisterHandlers(**engine, pipeline_services);
+  if (Status s = pipeline::LoadShippedWorkflows(**engine); !s.ok()) return Fail(s);
+  if (Status s = pipeline::AddShippedRules(**router_of_events); !s.ok()) return Fail(s);
   if (Status s = (*engine)->Start(); !s.ok()) return Fail(s);
   if (Status s = (*router_of_events)->Start(); !s.ok()) return Fail(s);
   if (Status s = (*scheduler)->Start(); !s.ok()) return Fail(s);
@@ -167,6 +210,7 @@ int Serve(const ServeOptions& options) {
   server::AddModelEvaluationRoute(router, **model_service, **store);
   server::AddDetectRoutes(router, detect_service);
   server::AddWorkflowRoutes(router, **engine);
+  pipeline::AddPipelineRoutes(router, **db, **events, **training_set, **runner);
 
   // Web console: static files of the built console at `/` (public; the API stays under /v1).
   const std::filesystem::path console_dir = ConsoleDir(options.web_dir);
@@ -195,10 +239,11 @@ int Serve(const ServeOptions& options) {
   unsigned char zero = 0;
   [[maybe_unused]] ssize_t n = write(g_signal_pipe[1], &zero, 1);
   signal_waiter.join();
-  (*model_service)->Shutdown();  // in-flight detections finish; durable state is unchanged
   (*scheduler)->Stop();
   (*router_of_events)->Stop();
+  (*runner)->Shutdown();  // a training in progress ends; its version becomes TRAINING_FAILED
   (*engine)->Stop();
+  (*model_service)->Shutdown();  // in-flight detections finish; durable state is unchanged
   (*store)->Stop();
   spdlog::info("serve: stopped");
   return run.ok() ? 0 : Fail(run);

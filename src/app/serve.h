@@ -3,6 +3,7 @@
 // connected) and runs until SIGINT/SIGTERM, then shuts down gracefully.
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
 
 namespace loupe::app {
@@ -15,6 +16,8 @@ struct ServeOptions {
   std::string log_level = "info";
   // The built web console; empty = the build's web output dir, else `<exe dir>/web`.
   std::string web_dir;
+  int train_augmentations = 3;  // augmented copies per training image (ml::TrainOptions)
+  uint64_t train_seed = 0;
 };
 
 // Adds the `serve` subcommand; its callback stores the exit code in `*exit_code`.

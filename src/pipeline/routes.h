@@ -1,0 +1,18 @@
+#pragma once
+// HTTP routes of the improvement loop: the dataset's label counts and untrained images
+// (GET /v1/dataset), the training in progress (GET /v1/training), and "poll now"
+// (POST /v1/training/poll: the same durable TrainingPollDue event the schedule emits, so a
+// poll started by hand runs the shipped training-poll workflow with its gate). Operator role.
+
+#include "db/database.h"
+#include "events/event_log.h"
+#include "pipeline/training_runner.h"
+#include "pipeline/training_set.h"
+#include "server/router.h"
+
+namespace loupe::pipeline {
+
+void AddPipelineRoutes(server::Router& router, db::Database& db, events::EventLog& events,
+                       TrainingSet& training_set, TrainingRunner& runner);
+
+}  // namespace loupe::pipeline

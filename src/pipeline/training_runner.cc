@@ -1,0 +1,227 @@
+#include "pipeline/training_runner.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "ml/artifact.h"
+#include "ml/dataset.h"
+
+namespace loupe::pipeline {
+namespace fs = std::filesystem;
+namespace {
+
+// Thrown from the progress callback to end a run at shutdown; caught in Run(). Not a
+// std::exception, so no library code on the way mistakes it for an error of its own.
+struct Cancelled {};
+
+constexpr std::array<std::string_view, 6> kPhases = {"listing", "embed",    "cross-validation",
+                                                     "head",    "evaluate", "saving"};
+
+int PhaseIndex(std::string_view phase) {
+  auto it = std::find(kPhases.begin(), kPhases.end(), phase);
+  return it == kPhases.end() ? 0 : static_cast<int>(it - kPhases.begin()) + 1;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TrainingRunner>> TrainingRunner::Open(db::Database& db, const Clock& clock,
+                                                             models::ModelRegistry& registry,
+                                                             store::ObjectStore& store,
+                                                             TrainingSet& training_set,
+                                                             RunnerOptions options) {
+  RETURN_IF_ERROR(db.Migrate("pipeline_training_runs", {{1, "training requests",
+                                                         "CREATE TABLE training_requests ("
+                                                         "  request_key TEXT PRIMARY KEY,"
+                                                         "  version TEXT NOT NULL,"
+                                                         "  actor TEXT NOT NULL,"
+                                                         "  started_ms INTEGER NOT NULL);"}}));
+  std::error_code ec;
+  fs::create_directories(options.work_dir, ec);
+  if (ec) {
+    return UnavailableError("cannot create " + options.work_dir.string() + ": " + ec.message());
+  }
+  return std::unique_ptr<TrainingRunner>(
+      new TrainingRunner(db, clock, registry, store, training_set, std::move(options)));
+}
+
+TrainingRunner::~TrainingRunner() { Shutdown(); }
+
+Result<bool> TrainingRunner::InFlight() const {
+  {
+    std::lock_guard lock(mu_);
+    if (active_) return true;
+  }
+  ASSIGN_OR_RETURN(std::vector<models::VersionInfo> versions, registry_.List());
+  return std::any_of(versions.begin(), versions.end(), [](const models::VersionInfo& v) {
+    return v.status == models::VersionStatus::kTraining;
+  });
+}
+
+std::optional<TrainingActivity> TrainingRunner::Active() const {
+  std::lock_guard lock(mu_);
+  return active_;
+}
+
+Status TrainingRunner::RecoverInterrupted() {
+  ASSIGN_OR_RETURN(std::vector<models::VersionInfo> versions, registry_.List());
+  for (const models::VersionInfo& v : versions) {
+    if (v.status != models::VersionStatus::kTraining) continue;
+    auto t = registry_.Transition(v.version, models::VersionStatus::kTrainingFailed,
+                                  "training interrupted: the process stopped during it", "system");
+    if (!t.ok()) return t.status();
+    spdlog::warn("training: {} was interrupted by a restart; marked TRAINING_FAILED",
+                 v.version.value());
+  }
+  return Status::Ok();
+}
+
+Result<models::VersionId> TrainingRunner::Start(std::string_view request_key,
+                                                std::string_view actor) {
+  if (request_key.empty() || request_key.size() > 512) {
+    return InvalidArgumentError("training request key must be 1..512 bytes");
+  }
+  std::lock_guard start_lock(start_mu_);
+  std::optional<std::string> known;
+  RETURN_IF_ERROR(db_.Read([&](db::Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT version FROM training_requests "
+                                           "WHERE request_key = ?",
+                                           {std::string(request_key)}));
+    if (row) known = row->Text(0);
+    return Status::Ok();
+  }));
+  if (known) return models::VersionId(*known);
+  if (cancel_.load()) return UnavailableError("shutting down");
+
+  ASSIGN_OR_RETURN(bool in_flight, InFlight());
+  if (in_flight) {
+    std::lock_guard lock(mu_);
+    return FailedPreconditionError("a training is already in progress" +
+                                   (active_ ? " (" + active_->version + ")" : std::string()));
+  }
+  if (thread_.joinable()) thread_.join();  // the previous run has finished (not in flight)
+
+  ASSIGN_OR_RETURN(models::VersionInfo v, registry_.CreateTraining("", actor));
+  RETURN_IF_ERROR(db_.Write([&](db::Transaction& tx) -> Status {
+    return tx
+        .Exec(
+            "INSERT INTO training_requests (request_key, version, actor, started_ms) "
+            "VALUES (?, ?, ?, ?)",
+            {std::string(request_key), v.version.value(), std::string(actor),
+             ToUnixMillis(clock_.Now())})
+        .status();
+  }));
+  {
+    std::lock_guard lock(mu_);
+    active_ = TrainingActivity{
+        v.version.value(), "listing", 1, static_cast<int>(kPhases.size()), 0, 0, 0, clock_.Now()};
+  }
+  spdlog::info("training: {} started by {}", v.version.value(), actor);
+  thread_ =
+      std::thread([this, version = v.version, who = std::string(actor)] { Run(version, who); });
+  return v.version;
+}
+
+void TrainingRunner::Report(const std::string& phase, int step, int total, double loss) {
+  if (cancel_.load()) throw Cancelled{};
+  std::lock_guard lock(mu_);
+  if (!active_) return;
+  active_->phase = phase;
+  active_->phase_index = PhaseIndex(phase);
+  active_->step = step;
+  active_->total_steps = total;
+  active_->loss = loss;
+}
+
+void TrainingRunner::Run(const models::VersionId& version, const std::string& actor) {
+  Status s = Status::Ok();
+  try {
+    s = RunOnce(version, actor);
+  } catch (const Cancelled&) {
+    s = AbortedError("training interrupted by shutdown");
+  } catch (const std::exception& e) {
+    s = InternalError(std::string("training crashed: ") + e.what());
+  }
+  if (!s.ok()) {
+    auto current = registry_.Get(version);
+    if (current.ok() && current->status == models::VersionStatus::kTraining) {
+      auto t = registry_.Transition(version, models::VersionStatus::kTrainingFailed, s.message(),
+                                    "system");
+      if (!t.ok()) spdlog::error("training: {}: {}", version.value(), t.status().ToString());
+    }
+    spdlog::warn("training: {} failed: {}", version.value(), s.ToString());
+  } else {
+    spdlog::info("training: {} completed", version.value());
+  }
+  std::error_code ec;
+  fs::remove_all(options_.work_dir / version.value(), ec);
+  std::lock_guard lock(mu_);
+  active_.reset();
+}
+
+Status TrainingRunner::RunOnce(const models::VersionId& version, const std::string& actor) {
+  Report("listing", 0, 0, 0);
+  std::unique_ptr<ml::DatasetSource> source = ml::MakeObjectStoreSource(store_);
+  ASSIGN_OR_RETURN(ml::SourceListing listing, source->List());
+  std::vector<std::string> keys;
+  keys.reserve(listing.entries.size());
+  for (const ml::SourceEntry& e : listing.entries) {
+    keys.push_back(std::string(kLabeledPrefix) + e.key);
+  }
+
+  ml::TrainOptions opts = options_.train;
+  // Images keep their side of the split: the newest earlier version's manifest pins them.
+  ASSIGN_OR_RETURN(std::vector<models::VersionInfo> versions, registry_.List());
+  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+    if (it->version == version || it->status == models::VersionStatus::kTraining ||
+        it->status == models::VersionStatus::kTrainingFailed) {
+      continue;
+    }
+    auto manifest = store_.Get(models::ArtifactPrefix(it->version) + "manifest.jsonl");
+    if (!manifest.ok()) continue;
+    auto pinned = ml::ReadManifestSplits(*manifest);
+    if (pinned.ok()) {
+      opts.pinned = std::move(pinned).value();
+      break;
+    }
+  }
+
+  if (!backbone_) {
+    ASSIGN_OR_RETURN(backbone_, ml::LoadBuiltinBackbone(ml::DefaultBackboneId()));
+  }
+  auto progress = [this](const ml::TrainingProgress& p) {
+    Report(p.phase, p.step, p.total_steps, p.loss);
+  };
+  Result<ml::TrainResult> trained = ml::Train(*source, *backbone_, opts, clock_, progress);
+  if (!trained.ok()) {
+    // The data was tried: an unusable dataset waits for more images, not for the next poll.
+    auto marked = training_set_.MarkTried(version.value(), keys);
+    if (!marked.ok()) spdlog::error("training: {}", marked.status().ToString());
+    return trained.status();
+  }
+  for (const std::string& w : trained->warnings) {
+    spdlog::warn("training {}: {}", version.value(), w);
+  }
+  Report("saving", 0, 0, 0);
+  fs::path dir = options_.work_dir / version.value();
+  RETURN_IF_ERROR(ml::SaveArtifact(trained->artifact, trained->manifest, dir));
+  RETURN_IF_ERROR(
+      store_.Put("manifests/" + version.value() + ".manifest", trained->manifest).status());
+  ASSIGN_OR_RETURN(models::VersionInfo done, registry_.CompleteTraining(version, dir, actor));
+  ASSIGN_OR_RETURN(int64_t marked, training_set_.MarkTried(version.value(), keys));
+  spdlog::info("training: {} is {} ({} images newly tried)", version.value(),
+               models::VersionStatusName(done.status), marked);
+  return Status::Ok();
+}
+
+void TrainingRunner::Shutdown() {
+  cancel_.store(true);
+  std::lock_guard start_lock(start_mu_);
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace loupe::pipeline

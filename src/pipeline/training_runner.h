@@ -1,0 +1,103 @@
+#pragma once
+// TrainingRunner: trains new model versions in the background for the training-poll
+// workflow (resource `loupe:train`), one at a time (single flight). A run lists the labelled
+// images from the object store, keeps every image on the side of the train/test split the
+// previous version's manifest gave it, trains (ml::Train) while publishing its progress,
+// writes the Ground Truth manifest to `manifests/<version>.manifest`, and registers the
+// artifact (ModelRegistry::CompleteTraining -> TRAINING_COMPLETED, or TRAINING_FAILED with the
+// reason). A finished run marks the images it listed as tried (TrainingSet::MarkTried); a run
+// cut short by shutdown or a crash does not, so the next poll trains on them again. Starting
+// is idempotent by a request key (the workflow task's idempotency key), so a task that runs
+// twice starts one training. Thread-safe.
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "db/database.h"
+#include "ml/trainer.h"
+#include "models/model_registry.h"
+#include "pipeline/training_set.h"
+#include "store/object_store.h"
+
+namespace loupe::pipeline {
+
+struct RunnerOptions {
+  std::filesystem::path work_dir;  // scratch space for artifacts (created)
+  ml::TrainOptions train;          // seed, augmentations, head options, ...
+};
+
+// What a running training is doing now (for GET /v1/training and the console).
+struct TrainingActivity {
+  std::string version;
+  std::string phase;    // "listing", "embed", "cross-validation", "head", "evaluate", "saving"
+  int phase_index = 0;  // 1-based position of `phase` among the training's phases
+  int phases = 0;
+  int step = 0;
+  int total_steps = 0;
+  double loss = 0;
+  TimePoint started;
+};
+
+class TrainingRunner {
+ public:
+  static Result<std::unique_ptr<TrainingRunner>> Open(db::Database& db, const Clock& clock,
+                                                      models::ModelRegistry& registry,
+                                                      store::ObjectStore& store,
+                                                      TrainingSet& training_set,
+                                                      RunnerOptions options);
+  ~TrainingRunner();  // Shutdown()
+  TrainingRunner(const TrainingRunner&) = delete;
+  TrainingRunner& operator=(const TrainingRunner&) = delete;
+
+  // Starts a training of a new version in the background and returns the version. The same
+  // `request_key` returns the version it started before (whatever its state). Another
+  // training in flight: FailedPrecondition naming it.
+  [[nodiscard]] Result<models::VersionId> Start(std::string_view request_key,
+                                                std::string_view actor);
+  // Whether a version is being trained (by this runner or, per the registry, by anyone).
+  [[nodiscard]] Result<bool> InFlight() const;
+  std::optional<TrainingActivity> Active() const;
+
+  // Versions a previous process left in TRAINING_IN_PROGRESS become TRAINING_FAILED (their
+  // run died with that process). Call once at start, before Start().
+  [[nodiscard]] Status RecoverInterrupted();
+  // Cancels a running training at its next progress report (its version becomes
+  // TRAINING_FAILED "interrupted by shutdown") and waits for the thread. Idempotent.
+  void Shutdown();
+
+ private:
+  TrainingRunner(db::Database& db, const Clock& clock, models::ModelRegistry& registry,
+                 store::ObjectStore& store, TrainingSet& training_set, RunnerOptions options)
+      : db_(db),
+        clock_(clock),
+        registry_(registry),
+        store_(store),
+        training_set_(training_set),
+        options_(std::move(options)) {}
+  void Run(const models::VersionId& version, const std::string& actor);
+  Status RunOnce(const models::VersionId& version, const std::string& actor);
+  void Report(const std::string& phase, int step, int total, double loss);
+
+  db::Database& db_;
+  const Clock& clock_;
+  models::ModelRegistry& registry_;
+  store::ObjectStore& store_;
+  TrainingSet& training_set_;
+  const RunnerOptions options_;
+
+  std::mutex start_mu_;  // one Start at a time
+  mutable std::mutex mu_;
+  std::optional<TrainingActivity> active_;  // guarded by mu_
+  std::thread thread_;                      // guarded by start_mu_
+  std::atomic<bool> cancel_{false};
+  std::unique_ptr<ml::Backbone> backbone_;  // loaded on first use; used by one run at a time
+};
+
+}  // namespace loupe::pipeline
