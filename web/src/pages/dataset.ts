@@ -6,7 +6,8 @@ import { formatTime, h, mount } from '../dom';
 import { emptyState, errorBox, loading, pageHeader, tableHead } from '../ui';
 
 interface Dataset {
-  Labels: { Name: string; Images: number; HumanLabelled: number }[];
+  // Untrained: images added since the last successful training.
+  Labels: { Name: string; Images: number; Untrained: number }[];
   Negatives: number;
   Untrained: number;
   Total: number;
@@ -40,7 +41,7 @@ export function datasetPage(root: HTMLElement): () => void {
           card('Images', d.Total, 'dataset-total'),
           card('Labels', d.Labels.length, 'dataset-labels'),
           card('Negatives', d.Negatives, 'dataset-negatives'),
-          card('Untrained', d.Untrained, 'dataset-untrained'),
+          card('Untrained (since last training)', d.Untrained, 'dataset-untrained'),
         ),
         h(
           'section',
@@ -50,7 +51,7 @@ export function datasetPage(root: HTMLElement): () => void {
             ? h(
                 'table',
                 { class: 'table', id: 'labels' },
-                tableHead(['Label', 'Images', 'Human-labelled', ''], ['Images', 'Human-labelled']),
+                tableHead(['Label', 'Images', 'Untrained', ''], ['Images', 'Untrained']),
                 h(
                   'tbody',
                   null,
@@ -62,7 +63,7 @@ export function datasetPage(root: HTMLElement): () => void {
                       { 'data-label': l.Name },
                       h('td', null, l.Name),
                       h('td', { class: 'num' }, String(l.Images)),
-                      h('td', { class: 'num' }, String(l.HumanLabelled)),
+                      h('td', { class: 'num' }, String(l.Untrained)),
                       h('td', { class: 'bar-cell' }, h('span', { class: 'bar', 'aria-hidden': 'true' }, fill)),
                     );
                   }),

@@ -139,9 +139,26 @@ export function modelsPage(root: HTMLElement): () => void {
     { type: 'button', class: 'secondary', id: 'rollback', onclick: () => void rollback() },
     'Roll back production',
   );
+  const pollBtn = h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      id: 'training-poll',
+      onclick: async () => {
+        try {
+          await post('/v1/training/poll', {});
+          toast('Training poll started: it trains if enough new images arrived');
+        } catch (e) {
+          content.prepend(errorBox(e));
+        }
+      },
+    },
+    'Check for training now',
+  );
   mount(
     root,
-    pageHeader('Models', 'Versions, their quality, and which one serves production.', rollbackBtn),
+    pageHeader('Models', 'Versions, their quality, and which one serves production.', [pollBtn, rollbackBtn]),
     training.el,
     content,
   );
