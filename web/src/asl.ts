@@ -157,6 +157,7 @@ export function stateMachineDiagram(def: AslDefinition, opts: DiagramOptions = {
   );
   const edgeLayer = s('g', { class: 'edges' });
   let loops = 0;
+  let long = 0;
   const gutter = Math.max(...[...pos.values()].map((p) => p.x + BW));
   for (const e of edges) {
     const a = pos.get(e.from);
@@ -165,7 +166,19 @@ export function stateMachineDiagram(def: AslDefinition, opts: DiagramOptions = {
     let d: string;
     let lx: number;
     let ly: number;
-    if (!back.has(e) && b.layer > a.layer) {
+    if (!back.has(e) && b.layer > a.layer + 1) {
+      // Skips layers: run down a lane right of the boxes it passes, then into the target's top.
+      long += 1;
+      const between = [...pos.values()].filter((p) => p.layer > a.layer && p.layer < b.layer);
+      const lane = Math.max(a.x + BW, ...between.map((p) => p.x + BW)) + 14 + 10 * long;
+      const x1 = a.x + BW;
+      const y1 = a.y + BH / 2;
+      const x2 = b.x + BW / 2 + 20;
+      const y2 = b.y;
+      d = `M${x1},${y1} L${lane - 8},${y1} Q${lane},${y1} ${lane},${y1 + 8} L${lane},${y2 - 24} C${lane},${y2 - 8} ${x2},${y2 - 16} ${x2},${y2 - 2}`;
+      lx = lane + 4;
+      ly = (y1 + y2) / 2;
+    } else if (!back.has(e) && b.layer > a.layer) {
       const x1 = a.x + BW / 2;
       const y1 = a.y + BH;
       const x2 = b.x + BW / 2;
@@ -193,7 +206,11 @@ export function stateMachineDiagram(def: AslDefinition, opts: DiagramOptions = {
         { class: `edge ${e.kind}`, 'data-from': e.from, 'data-to': e.to },
         s('path', { d, 'marker-end': `url(#arrow-${e.kind})` }),
         e.label
-          ? s('text', { x: lx, y: ly, 'text-anchor': back.has(e) ? 'start' : 'middle', class: 'edge-label' }, clip(e.label, 26))
+          ? s(
+              'text',
+              { x: lx, y: ly, 'text-anchor': back.has(e) || b.layer > a.layer + 1 ? 'start' : 'middle', class: 'edge-label' },
+              clip(e.label, 26),
+            )
           : null,
       ),
     );

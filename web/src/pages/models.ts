@@ -192,7 +192,7 @@ export function modelsPage(root: HTMLElement): () => void {
           content,
           emptyState(
             'No model versions yet',
-            'Versions appear here when the training workflow trains one, or after `loupe models import`.',
+            'Versions appear here when the training workflow trains one, or after “loupe models import”.',
           ),
         );
         return;
