@@ -33,6 +33,14 @@ export function reviewPage(root: HTMLElement): () => void {
   let imageUrl = '';
   let pollTimer = 0;
   let tickTimer = 0;
+  // Whether operators allow reviewers to propose a label that is not among the choices.
+  let allowNewLabels = false;
+  get<{ AllowNewLabels: boolean }>('/v1/review/settings')
+    .then((r) => {
+      allowNewLabels = r.AllowNewLabels === true;
+      if (task && allowNewLabels && !body.querySelector('.new-label')) renderTask(task);
+    })
+    .catch(() => undefined); // without the setting, reviewers choose among the choices only
 
   const statsEl = h('div', { class: 'review-stats', 'aria-live': 'polite' });
   const body = h('div', { class: 'review-body' });
@@ -112,6 +120,7 @@ export function reviewPage(root: HTMLElement): () => void {
   }
 
   function renderTask(t: Task): void {
+    window.clearInterval(tickTimer);
     const answer = t.ModelAnswer;
     const conf = answer ? Math.max(0, Math.min(100, answer.Confidence)) : 0;
     const bar = h('span', { class: 'bar-fill' });
@@ -130,6 +139,7 @@ export function reviewPage(root: HTMLElement): () => void {
           { class: 'image-frame' },
           h('img', {
             class: 'task-image',
+            src: imageUrl || null,
             alt: `Image to review (human loop ${t.HumanLoopName})`,
           }),
           h('figcaption', null, t.Image),
@@ -159,12 +169,18 @@ export function reviewPage(root: HTMLElement): () => void {
             choiceButtons,
             choiceButton(NONE, '0', 'None of these'),
           ),
+          allowNewLabels ? newLabelForm() : null,
           h(
             'div',
             { class: 'task-actions' },
             h(
               'button',
-              { type: 'button', class: 'primary', id: 'submit-answer', onclick: () => void submit() },
+              {
+                type: 'button',
+                class: 'primary',
+                id: 'submit-answer',
+                onclick: () => void submit(),
+              },
               'Submit ',
               h('kbd', null, 'Enter'),
             ),
@@ -203,6 +219,29 @@ export function reviewPage(root: HTMLElement): () => void {
     updateSelection();
   }
 
+  // A label that is not among the choices (only when operators allow new labels); N focuses it.
+  function newLabelForm(): HTMLElement {
+    const input = h('input', {
+      id: 'new-label',
+      maxlength: 100,
+      autocomplete: 'off',
+      placeholder: 'e.g. initech',
+    });
+    return h(
+      'form',
+      {
+        class: 'new-label',
+        onsubmit: (e: Event) => {
+          e.preventDefault();
+          const label = input.value.trim();
+          if (label) void submit(label);
+        },
+      },
+      h('label', { for: 'new-label' }, 'Or a new label ', h('kbd', null, 'N')),
+      h('div', { class: 'new-label-row' }, input, h('button', { type: 'submit', class: 'secondary small' }, 'Use')),
+    );
+  }
+
   function choiceButton(choice: Choice, key: string, text: string): HTMLElement {
     return h(
       'button',
@@ -236,13 +275,16 @@ export function reviewPage(root: HTMLElement): () => void {
     status.textContent = `Selected ${choice === NONE ? 'none of these' : choice}`;
   }
 
-  async function submit(): Promise<void> {
-    if (!task || selected === undefined || busy) return;
+  async function submit(newLabel?: string): Promise<void> {
+    if (!task || busy || (selected === undefined && newLabel === undefined)) return;
     busy = true;
     updateSelection();
-    const label = selected === NONE ? null : selected;
+    const label = newLabel ?? (selected === NONE ? null : (selected as string));
     try {
-      await post(`/v1/tasks/${enc(task.TaskId)}/answer`, { Label: label });
+      await post(
+        `/v1/tasks/${enc(task.TaskId)}/answer`,
+        newLabel === undefined ? { Label: label } : { Label: newLabel, NewLabel: true },
+      );
       toast(label === null ? 'Saved: none of these' : `Saved: ${label}`);
       busy = false;
       await next();
@@ -299,6 +341,9 @@ export function reviewPage(root: HTMLElement): () => void {
     } else if (e.key === 's' || e.key === 'S') {
       e.preventDefault();
       void skip();
+    } else if ((e.key === 'n' || e.key === 'N') && allowNewLabels) {
+      e.preventDefault();
+      body.querySelector<HTMLInputElement>('#new-label')?.focus();
     }
   }
 
