@@ -54,6 +54,8 @@ const NAV: { path: string; label: string; allowed: (s: Session | null) => boolea
 
 const app = document.getElementById('app') as HTMLElement;
 let cleanup: (() => void) | void = undefined;
+// Where to go after signing in (the page a signed-out visitor or an ended session asked for).
+let afterLogin: string | null = null;
 
 function home(s: Session | null): string {
   if (isOperator(s)) return '/models';
@@ -125,9 +127,17 @@ function render(): void {
   const path = location.pathname.replace(/\/+$/, '') || '/';
   const s = session();
   if (path === '/login' || !s) {
-    if (path !== '/login') history.replaceState(null, '', '/login');
+    if (path !== '/login') {
+      afterLogin = path + location.search;
+      history.replaceState(null, '', '/login');
+    }
     mount(app);
-    cleanup = loginPage(app, [], () => navigate(home(session()), true));
+    cleanup = loginPage(app, [], () => {
+      const wanted = afterLogin;
+      afterLogin = null;
+      const route = wanted ? ROUTES.find((r) => r.pattern.test(wanted.split('?')[0])) : undefined;
+      navigate(wanted && route?.allowed(session()) ? wanted : home(session()), true);
+    });
     return;
   }
   const route = ROUTES.find((r) => r.pattern.test(path));
@@ -159,7 +169,10 @@ document.addEventListener('click', (e) => {
 });
 window.addEventListener('popstate', render);
 setUnauthenticatedHandler(() => {
-  if (location.pathname !== '/login') navigate('/login', true);
+  if (location.pathname !== '/login') {
+    afterLogin = location.pathname + location.search;
+    navigate('/login', true);
+  }
 });
 
 restore().then(() => {

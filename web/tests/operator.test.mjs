@@ -153,3 +153,35 @@ test('notifications: the feed shows messages and receives new ones live', async 
   await page.locator('h2', { hasText: 'Dead letters' }).waitFor();
   await screenshot(page, 'notifications', true);
 });
+
+test('session: a reload keeps it, a deep link survives signing in, roles limit pages, sign-out ends it', async ({ loupe, browser }) => {
+  const { page } = await newPage(browser, loupe);
+  await page.goto('/executions?status=SUCCEEDED');
+  await page.getByLabel('User name').waitFor();
+  expectEqual(new URL(page.url()).pathname, '/login', 'signed out, a page asks to sign in');
+  await page.getByLabel('User name').fill('admin');
+  await page.getByLabel('Password').fill(loupe.adminPassword);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('h1', { hasText: 'Executions' }).waitFor();
+  expectEqual(new URL(page.url()).search, '?status=SUCCEEDED', 'the deep link after signing in');
+  await page.reload();
+  await page.locator('.topbar .user-name').waitFor();
+  expectEqual(await page.locator('.topbar .user-name').textContent(), 'admin', 'user after a reload (GET /v1/auth/me)');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('User name').waitFor();
+  const me = await page.evaluate(async () => (await fetch('/v1/auth/me')).status);
+  expectEqual(me, 401, 'GET /v1/auth/me after signing out');
+
+  // A wrong password is reported, not swallowed.
+  await page.getByLabel('User name').fill('admin');
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await waitFor(async () => (await page.locator('#login-error').textContent()) !== '', 'a sign-in error');
+
+  // A reviewer sees only Review, and an operator page says so instead of failing.
+  await loupe.createUser('rex', 'reviewer', 'rex-password-1');
+  await login(page, 'rex', 'rex-password-1');
+  await page.goto('/parameters');
+  await page.locator('h1', { hasText: 'Not available' }).waitFor();
+  expectEqual(await page.locator('.topbar nav a').allTextContents(), ['Review'], 'reviewer navigation');
+});
