@@ -163,7 +163,8 @@ test('session: a reload keeps it, a deep link survives signing in, roles limit p
   await page.getByLabel('Password').fill(loupe.adminPassword);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('h1', { hasText: 'Executions' }).waitFor();
-  expectEqual(new URL(page.url()).search, '?status=SUCCEEDED', 'the deep link after signing in');
+  expectEqual(new URL(page.url()).searchParams.get('status'), 'SUCCEEDED', 'the deep link after signing in');
+  expectEqual(await page.locator('#filter-status').inputValue(), 'SUCCEEDED', 'status filter from the deep link');
   await page.reload();
   await page.locator('.topbar .user-name').waitFor();
   expectEqual(await page.locator('.topbar .user-name').textContent(), 'admin', 'user after a reload (GET /v1/auth/me)');
