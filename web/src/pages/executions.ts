@@ -97,6 +97,7 @@ export function executionsPage(root: HTMLElement): () => void {
   }
 
   async function load(): Promise<void> {
+    if (disposed) return; // the page was left (e.g. signed out) while the machines loaded
     const q = new URLSearchParams();
     if (machine.value) q.set('state_machine', machine.value);
     if (status.value) q.set('status', status.value);
