@@ -183,6 +183,7 @@ export async function newPage(browser, loupe, viewport = { width: 1280, height: 
   page.setDefaultTimeout(20000);
   page.dialogs = [];
   page.consoleErrors = [];
+  page.pageErrors = [];
   page.on('dialog', async (d) => {
     page.dialogs.push(d.message());
     await d.dismiss();
@@ -190,7 +191,7 @@ export async function newPage(browser, loupe, viewport = { width: 1280, height: 
   page.on('console', (m) => {
     if (m.type() === 'error') page.consoleErrors.push(m.text());
   });
-  page.on('pageerror', (e) => page.consoleErrors.push(String(e)));
+  page.on('pageerror', (e) => page.pageErrors.push(String(e)));
   return { context, page };
 }
 
@@ -310,6 +311,9 @@ export async function run() {
       const t0 = Date.now();
       try {
         await t.fn({ loupe, browser });
+        // An uncaught exception in the console is a failure even if the page looked right.
+        const thrown = [...openPages].flatMap((p) => p.pageErrors);
+        if (thrown.length) throw new ExpectationError(`uncaught errors in the page: ${thrown.join(' | ')}`);
         passed++;
         console.log(`ok   ${t.name} (${Date.now() - t0} ms)`);
       } catch (e) {

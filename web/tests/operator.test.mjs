@@ -41,7 +41,7 @@ test('parameters: an invalid value shows the server message inline, a valid one 
   await screenshot(page, 'parameters-history', true);
 });
 
-test('models: an imported version shows its metrics, confusion matrix, and deploys after confirmation', async ({ loupe, browser }) => {
+test('models: a version shows its metrics and confusion matrix; deploy and rollback go through a confirmation', async ({ loupe, browser }) => {
   // A tiny model trained offline by `loupe train` (as tests/e2e/serving_e2e_test.cc does).
   const dataset = join(loupe.dir, 'dataset');
   for (let i = 0; i < 8; i++) {
@@ -81,6 +81,21 @@ test('models: an imported version shows its metrics, confusion matrix, and deplo
   await waitFor(async () => (await page.locator('.facts .pill').first().textContent()) === 'RUNNING', 'RUNNING after deploy', 60000);
   const prod = await loupe.must('GET', '/v1/endpoints/production');
   expectEqual(prod.version, v.version, 'production version after deploying from the console');
+
+  // A second version takes over; rolling back from the console returns production to the first.
+  const v2 = await loupe.must('POST', '/v1/models', { source_prefix: 'uploads/web-model/' }, [201]);
+  await loupe.must('POST', `/v1/models/${v2.version}/deploy`, {});
+  await page.goto('/models');
+  await page.getByTestId('production').getByRole('link', { name: v2.version }).waitFor();
+  await page.getByRole('button', { name: 'Roll back production' }).click();
+  const confirm = page.locator('dialog.confirm');
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+  expectEqual((await loupe.must('GET', '/v1/endpoints/production')).version, v2.version, 'production after cancelling the rollback');
+  await page.getByRole('button', { name: 'Roll back production' }).click();
+  await confirm.getByRole('button', { name: 'Roll back' }).click();
+  await page.getByTestId('production').getByRole('link', { name: v.version }).waitFor({ timeout: 60000 });
+  expectEqual((await loupe.must('GET', '/v1/endpoints/production')).version, v.version, 'production after rolling back from the console');
+  await screenshot(page, 'models-after-rollback', true);
 });
 
 test('executions: list, and one execution drawn as a state-machine diagram', async ({ loupe, browser }) => {
