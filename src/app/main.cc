@@ -7,8 +7,10 @@
 #include "app/serve.h"
 #include "cli/client_commands.h"
 #include "cli/ml_commands.h"
+#include "cli/review_commands.h"
 #include "cli/workflow_commands.h"
 #include "models/cli/model_commands.h"
+#include "notify/cli/notify_commands.h"
 
 namespace {
 
@@ -24,6 +26,8 @@ int Run(int argc, char** argv) {
   loupe::cli::RegisterMlCommands(app, &exit_code);
   loupe::cli::RegisterWorkflowCommands(app, client_options, &exit_code);
   loupe::cli::RegisterModelCommands(app, client_options, &exit_code);
+  loupe::cli::RegisterNotifyCommands(app, client_options, &exit_code);
+  loupe::cli::RegisterReviewCommands(app, client_options, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

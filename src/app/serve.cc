@@ -19,11 +19,15 @@
 #include "models/http/model_routes.h"
 #include "models/model_registry.h"
 #include "models/model_service.h"
+#include "notify/http/notify_routes.h"
+#include "notify/notifier.h"
 #include "params/parameter_store.h"
 #include "pipeline/handlers.h"
 #include "pipeline/routes.h"
 #include "pipeline/training_runner.h"
 #include "pipeline/training_set.h"
+#include "review/http/review_routes.h"
+#include "review/review_service.h"
 #include "server/api_routes.h"
 #include "server/http_server.h"
 #include "server/static_routes.h"
@@ -125,6 +129,14 @@ void RegisterServeCommand(CLI::App& app, ServeOptions& options, int* exit_code) 
   serve->add_option(
       "--web-dir", options.web_dir,
       "Directory of the built web console (default: the build's, else <exe dir>/web)");
+  serve->add_option("--smtp-url", options.smtp_url,
+                    "SMTP server for e-mail notifications, smtp://host:port or smtps://host:port");
+  serve->add_option("--smtp-from", options.smtp_from, "Sender address of notification e-mails");
+  serve->add_option("--smtp-user", options.smtp_user, "SMTP user name (needs TLS)");
+  serve
+      ->add_option("--smtp-password", options.smtp_password,
+                   "SMTP password (env LOUPE_SMTP_PASSWORD)")
+      ->envname("LOUPE_SMTP_PASSWORD");
   serve->callback([&options, exit_code] { *exit_code = Serve(options); });
 }
 
@@ -170,6 +182,16 @@ int Serve(const ServeOptions& options) {
   if (!runner.ok()) return Fail(runner.status());
   if (Status s = (*runner)->RecoverInterrupted(); !s.ok()) return Fail(s);
 
+  // Notifications: topics, subscriptions, webhook/e-mail delivery workers, the live feed.
+  // Opened on the shared database before the workflows (loupe:notify publishes through it);
+  // its workers start here and stop after the HTTP server and the engine.
+  notify::NotifierOptions notify_options;
+  notify_options.transport.smtp = {options.smtp_url, options.smtp_from, options.smtp_user,
+                                   options.smtp_password};
+  auto notifier = notify::Notifier::Open(**db, clock, notify_options);
+  if (!notifier.ok()) return Fail(notifier.status());
+  if (Status s = (*notifier)->Start(); !s.ok()) return Fail(s);
+
   // Workflows: the durable engine, the router from events to executions, the
   // parameter-driven training-poll schedule, and the four shipped state machines with the
   // loupe:* task handlers they call.
@@ -182,16 +204,34 @@ int Serve(const ServeOptions& options) {
   pipeline::PipelineServices pipeline_services{
       **model_service, detect_service, **training_set, **runner,
       **scheduler,     **store,        data / "work",  {}};
+  // Human review: loops, the reviewers' task queue, filing answers into the training set.
+  // Opening it finishes completions a crash interrupted; expiry is evaluated on access.
+  auto review_service = review::ReviewService::Open(**db, clock, **store, **events);
+  if (!review_service.ok()) return Fail(review_service.status());
+  review::ReviewService* reviews = review_service->get();
   pipeline_services.hooks.start_human_loop =
-      [](const pipeline::LoopRequest&) -> Result<nlohmann::json> {
-    return UnavailableError("human review is not wired yet");
+      [reviews](const pipeline::LoopRequest& r) -> Result<nlohmann::json> {
+    review::LoopInput input;
+    input.name = r.name;
+    input.image = r.image_key;
+    input.choices = r.choices;
+    if (!r.model_label.empty()) input.model_answer.name = r.model_label;
+    input.model_answer.confidence = r.model_confidence;
+    ASSIGN_OR_RETURN(review::CreateResult created, reviews->CreateLoop(input));
+    return server::LoopJson(created.loop, false);
   };
-  pipeline_services.hooks.file_human_answer = [](std::string_view) -> Result<nlohmann::json> {
-    return UnavailableError("human review is not wired yet");
+  pipeline_services.hooks.file_human_answer =
+      [reviews](std::string_view loop) -> Result<nlohmann::json> {
+    ASSIGN_OR_RETURN(review::FilingResult f, reviews->FileAnswer(loop));
+    return server::FilingJson(f);
   };
-  pipeline_services.hooks.notify = [](const pipeline::Notification& n) {
-    spdlog::info("notify {} {}: {}", n.topic, n.type, n.subject);
-    return Status::Ok();
+  pipeline_services.hooks.notify = [&notifier](const pipeline::Notification& n) -> Status {
+    auto topic = notify::ParseTopic(n.topic);
+    if (!topic.ok()) return topic.status();
+    // The task's idempotency key is the message id: a task that runs twice publishes once.
+    return (*notifier)
+        ->Publish(notify::Sanitized({*topic, n.type, n.subject, n.detail, n.message_id}))
+        .status();
   };
   pipeline::RegisterHandlers(**engine, pipeline_services);
   if (Status s = pipeline::LoadShippedWorkflows(**engine); !s.ok()) return Fail(s);
@@ -203,14 +243,17 @@ int Serve(const ServeOptions& options) {
   server::Router router;
   server::HttpServer* http_ptr = nullptr;
   server::ApiDeps deps{
-      db->get(),    params->get(), events->get(),
-      store->get(), kVersion,      [&http_ptr] { return http_ptr ? http_ptr->MetricsText() : ""; }};
+      db->get(), params->get(), events->get(), store->get(), kVersion, [&http_ptr, &notifier] {
+        return (http_ptr ? http_ptr->MetricsText() : "") + (*notifier)->MetricsText();
+      }};
   server::AddFoundationRoutes(router, deps);
   server::AddModelRoutes(router, **model_service);
   server::AddModelEvaluationRoute(router, **model_service, **store);
   server::AddDetectRoutes(router, detect_service);
   server::AddWorkflowRoutes(router, **engine);
   pipeline::AddPipelineRoutes(router, **db, **events, **training_set, **runner);
+  server::AddNotifyRoutes(router, **notifier);
+  server::AddReviewRoutes(router, **review_service);
 
   // Web console: static files of the built console at `/` (public; the API stays under /v1).
   const std::filesystem::path console_dir = ConsoleDir(options.web_dir);
@@ -243,6 +286,7 @@ int Serve(const ServeOptions& options) {
   (*router_of_events)->Stop();
   (*runner)->Shutdown();  // a training in progress ends; its version becomes TRAINING_FAILED
   (*engine)->Stop();
+  (*notifier)->Stop();           // an attempt in flight is cancelled and stays due
   (*model_service)->Shutdown();  // in-flight detections finish; durable state is unchanged
   (*store)->Stop();
   spdlog::info("serve: stopped");

@@ -18,6 +18,11 @@ struct ServeOptions {
   std::string web_dir;
   int train_augmentations = 3;  // augmented copies per training image (ml::TrainOptions)
   uint64_t train_seed = 0;
+  // Notifications: e-mail over SMTP (docs/notifications.md); empty URL = e-mail disabled.
+  std::string smtp_url;
+  std::string smtp_from;
+  std::string smtp_user;
+  std::string smtp_password;
 };
 
 // Adds the `serve` subcommand; its callback stores the exit code in `*exit_code`.

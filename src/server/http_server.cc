@@ -31,10 +31,34 @@ std::string Lower(std::string s) {
   return s;
 }
 
-void Apply(const HttpResponse& from, httplib::Response& to) {
+// Sends `from.stream` chunked until it ends, the client goes away or `stopping` is set.
+void ApplyStream(const HttpResponse& from, httplib::Response& to,
+                 const std::atomic<bool>* stopping) {
+  to.set_chunked_content_provider(
+      from.content_type,
+      [stream = from.stream, stopping](size_t /*offset*/, httplib::DataSink& sink) {
+        if (stopping != nullptr && stopping->load()) {
+          sink.done();
+          return true;
+        }
+        bool open = true;
+        bool more = stream([&](std::string_view piece) {
+          open = open && sink.is_writable() && sink.write(piece.data(), piece.size());
+          return open;
+        });
+        if (!open) return false;  // the client is gone: abandon the response
+        if (!more) sink.done();
+        return true;
+      });
+}
+
+void Apply(const HttpResponse& from, httplib::Response& to,
+           const std::atomic<bool>* stopping = nullptr) {
   to.status = from.status;
   for (const auto& [k, v] : from.headers) to.set_header(k, v);
-  if (!from.content_type.empty()) {
+  if (from.stream) {
+    ApplyStream(from, to, stopping);
+  } else if (!from.content_type.empty()) {
     to.set_content(from.body, from.content_type.c_str());
   } else {
     to.body = from.body;
@@ -68,6 +92,9 @@ HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::Install() {
   server_->set_payload_max_length(options_.max_body_bytes);
+  server_->new_task_queue = [n = options_.threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(n));
+  };
   server_->set_keep_alive_max_count(1000);
   // Idle keep-alive connections hold a worker until this passes, also during shutdown.
   server_->set_keep_alive_timeout(2);
@@ -90,7 +117,7 @@ void HttpServer::Install() {
         spdlog::error("http: {} {} threw: {}", req.method, req.path, e.what());
         out = HttpResponse::Error(InternalError("internal error"));
       }
-      Apply(out, res);
+      Apply(out, res, &stop_requested_);
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       metrics_->Record(r->method, r->pattern, res.status, secs);
     };

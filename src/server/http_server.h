@@ -20,6 +20,8 @@ namespace loupe::server {
 
 struct HttpServerOptions {
   size_t max_body_bytes = size_t{15} * 1024 * 1024;
+  // Worker threads; a streamed response (SSE) holds one for as long as it is open.
+  int threads = 32;
 };
 
 class HttpServer {

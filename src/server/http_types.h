@@ -2,6 +2,7 @@
 // Transport-neutral request/response types for loupe's HTTP handlers, so handlers are thin,
 // testable functions and the HTTP library stays inside server/. Value types.
 
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -48,6 +49,14 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // A streamed body (server-sent events): when set, `body` is ignored and the server sends
+  // the response chunked, calling `stream` again and again. Each call writes zero or more
+  // pieces through `write` (which returns false once the client is gone) and returns true to
+  // be called again or false to end the response. The server ends the response itself when
+  // it stops, between calls, so a call should return within about a second. Whatever the
+  // function captures lives until the response ends.
+  using StreamWriter = std::function<bool(std::string_view piece)>;
+  std::function<bool(const StreamWriter& write)> stream;
 
   static HttpResponse Json(int status, const nlohmann::json& body);
   static HttpResponse NoContent();
