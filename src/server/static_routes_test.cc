@@ -103,6 +103,8 @@ TEST_F(StaticRoutesTest, ClientSideRoutesReturnIndexButApiPathsDoNot) {
   EXPECT_EQ(unknown_api.status, 404);
   EXPECT_NE(unknown_api.body.find("\"error\""), std::string::npos);
   EXPECT_EQ(Get("/reviewers").status, 404);  // not a console route, only a shared prefix
+  EXPECT_EQ(Get("/indexXhtml").status, 404);
+  EXPECT_EQ(Get("/favicon-svg").status, 404);
   EXPECT_EQ(Get("/etc/passwd").status, 404);
 }
 
@@ -134,6 +136,20 @@ TEST(ResolveStaticPath, RefusesTraversalAndOddCharacters) {
     }
   }
   EXPECT_EQ(ResolveStaticPath(web, "assets/b.js").status().code(), StatusCode::kNotFound);
+}
+
+TEST(StaticRoutes, OpenApiShowsPlainPublicPaths) {
+  Router router;
+  AddStaticRoutes(router, "/nowhere");
+  nlohmann::json paths = router.OpenApi()["paths"];
+  for (const char* path : {"/", "/index.html", "/favicon.svg", "/assets/{p1}", "/review",
+                           "/review/{p1}", "/models/{p1}", "/executions/{p1}"}) {
+    ASSERT_TRUE(paths.contains(path)) << path << " in " << paths.dump();
+    EXPECT_EQ(paths[path]["get"]["x-loupe-role"], "public") << path;
+  }
+  for (const auto& [path, ops] : paths.items()) {
+    EXPECT_EQ(path.find("{p2}"), std::string::npos) << path;  // one capture at most
+  }
 }
 
 TEST(StaticRoutes, MissingConsoleAnswers503WithAHint) {
