@@ -6,8 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "core/clock.h"
@@ -272,6 +275,19 @@ int Serve(const ServeOptions& options) {
     if (sig != 0) spdlog::info("serve: signal {} received, shutting down", sig);
     http.Stop();
   });
+  // Review housekeeping every 30 s until shutdown: expire loops past their lifetime and finish
+  // completions whose output.json could not be written at the time.
+  std::mutex sweep_mu;
+  std::condition_variable sweep_cv;
+  bool sweep_stop = false;
+  std::thread review_sweeper([&] {
+    std::unique_lock<std::mutex> lock(sweep_mu);
+    while (!sweep_cv.wait_for(lock, std::chrono::seconds(30), [&] { return sweep_stop; })) {
+      lock.unlock();
+      if (Status s = reviews->Sweep(); !s.ok()) spdlog::warn("review sweep: {}", s.ToString());
+      lock.lock();
+    }
+  });
   spdlog::info("serve: data in {}", std::filesystem::absolute(data).string());
   // Tests and scripts read this line to learn the port.
   std::printf("loupe listening on http://%s:%d\n", options.bind.c_str(), *port);
@@ -282,6 +298,12 @@ int Serve(const ServeOptions& options) {
   unsigned char zero = 0;
   [[maybe_unused]] ssize_t n = write(g_signal_pipe[1], &zero, 1);
   signal_waiter.join();
+  {
+    std::lock_guard<std::mutex> lock(sweep_mu);
+    sweep_stop = true;
+  }
+  sweep_cv.notify_all();
+  review_sweeper.join();
   (*scheduler)->Stop();
   (*router_of_events)->Stop();
   (*runner)->Shutdown();  // a training in progress ends; its version becomes TRAINING_FAILED

@@ -1,5 +1,7 @@
 #include "review/review_service.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -428,7 +430,7 @@ Result<LoopInfo> ReviewService::ResolveLoop(std::string_view name,
             {Opt(label), std::string(operator_name), now, std::string(name)})
         .status();
   }));
-  RETURN_IF_ERROR(FinishCompletion(std::string(name)));
+  FinishOrLeaveToSweep(std::string(name));
   return GetLoop(name, app);
 }
 
@@ -548,7 +550,7 @@ Result<LoopInfo> ReviewService::Answer(std::string_view task_id, const Caller& c
     return tx.Exec("UPDATE review_loops SET status = 'Escalated' WHERE name = ?", {loop_name})
         .status();
   }));
-  if (completing) RETURN_IF_ERROR(FinishCompletion(loop_name));
+  if (completing) FinishOrLeaveToSweep(loop_name);
   Caller app{"loupe", true, {}};
   return GetLoop(loop_name, app);
 }
@@ -725,6 +727,13 @@ Status ReviewService::FinishCompletions() {
   }));
   for (const std::string& name : names) RETURN_IF_ERROR(FinishCompletion(name));
   return Status::Ok();
+}
+
+void ReviewService::FinishOrLeaveToSweep(const std::string& name) {
+  if (Status s = FinishCompletion(name); !s.ok()) {
+    spdlog::warn("review: completing human loop '{}' failed, Sweep retries it: {}", name,
+                 s.ToString());
+  }
 }
 
 Status ReviewService::FinishCompletion(const std::string& name) {

@@ -61,7 +61,8 @@ class ReviewService {
   // Stops an InProgress or Escalated loop (its open tasks are withdrawn). Stopping a Stopped
   // loop again is ok; Completed or Expired loops are FailedPrecondition.
   Result<LoopInfo> StopLoop(std::string_view name);
-  // Completes an Escalated loop with the operator's label (null = none of these).
+  // Completes an Escalated loop with the operator's label (null = none of these). The returned
+  // loop is Completed unless writing its output failed; then Sweep completes it.
   Result<LoopInfo> ResolveLoop(std::string_view name, const std::optional<std::string>& label,
                                std::string_view operator_name);
 
@@ -71,7 +72,8 @@ class ReviewService {
   // Submits the claimant's answer. FailedPrecondition if the caller does not hold the task
   // (never claimed it, another reviewer holds it, already answered or withdrawn),
   // DeadlineExceeded if its lease expired, InvalidArgument for a label that is not a choice
-  // (a new label needs `new_label` and the AllowNewLabels setting).
+  // (a new label needs `new_label` and the AllowNewLabels setting). Once the answer is
+  // recorded it succeeds, also if finishing the loop's completion must be left to Sweep.
   Result<LoopInfo> Answer(std::string_view task_id, const Caller& caller,
                           const std::optional<std::string>& label, bool new_label);
   // Returns a claimed task to the queue (the caller will not be offered that loop again).
@@ -109,6 +111,9 @@ class ReviewService {
   // Completed with its event.
   Status FinishCompletions();
   Status FinishCompletion(const std::string& name);
+  // The decision is durable once recorded: if finishing fails now (a store error), the answer
+  // or resolution still succeeded and Sweep (or the next Open) finishes the completion.
+  void FinishOrLeaveToSweep(const std::string& name);
 
   db::Database& db_;
   const Clock& clock_;

@@ -378,9 +378,12 @@ TEST_F(ReviewServiceTest, ARestartFinishesAnInterruptedCompletion) {
   Reopen({nullptr, [] { return UnavailableError("crash after output.json"); }});
   Create(Input("loop-1", 40));
   TaskInfo t = Claim(Reviewer("ann"));
+  // The answer is recorded; the completion stopped after output.json.
+  auto answered = service_->Answer(t.task_id, Reviewer("ann"), "acme", false);
+  ASSERT_TRUE(answered.ok()) << answered.status();
+  EXPECT_EQ(answered->status, LoopStatus::kInProgress);
   EXPECT_EQ(service_->Answer(t.task_id, Reviewer("ann"), "acme", false).status().code(),
-            StatusCode::kUnavailable);
-  EXPECT_EQ(service_->GetLoop("loop-1", operator_)->status, LoopStatus::kInProgress);
+            StatusCode::kFailedPrecondition);
   EXPECT_TRUE(Events(events::EventKind::kHumanLoopCompleted).empty());
   std::string first = store_->Get("human_loops/loop-1/output.json").value();
   clock_.Advance(seconds(30));  // the output does not depend on when it is finished
@@ -391,6 +394,28 @@ TEST_F(ReviewServiceTest, ARestartFinishesAnInterruptedCompletion) {
   EXPECT_EQ(Events(events::EventKind::kHumanLoopCompleted).size(), 1u);
   EXPECT_EQ(store_->Get("human_loops/loop-1/output.json").value(), first);
   EXPECT_EQ(ObjectEventsFor("human_loops/loop-1/output.json"), 1);
+}
+
+TEST_F(ReviewServiceTest, SweepFinishesACompletionThatFailedAtRunTime) {
+  int failures = 1;
+  Reopen({nullptr, [&failures] {
+            return failures-- > 0 ? UnavailableError("store hiccup") : Status::Ok();
+          }});
+  Create(Input("loop-1", 40, 2));
+  ClaimAndAnswer(Reviewer("ann"), "acme");
+  ClaimAndAnswer(Reviewer("bob"), std::nullopt);
+  auto resolved = service_->ResolveLoop("loop-1", "acme", "olivia");
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(resolved->status, LoopStatus::kEscalated);  // decided, not yet finished
+  EXPECT_EQ(service_->ResolveLoop("loop-1", "globex", "olivia").status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(Events(events::EventKind::kHumanLoopCompleted).empty());
+  ASSERT_TRUE(service_->Sweep().ok());
+  LoopInfo loop = service_->GetLoop("loop-1", operator_).value();
+  EXPECT_EQ(loop.status, LoopStatus::kCompleted);
+  EXPECT_EQ(loop.label, std::optional<std::string>("acme"));
+  EXPECT_EQ(loop.decided_by, "olivia");
+  EXPECT_EQ(Events(events::EventKind::kHumanLoopCompleted).size(), 1u);
 }
 
 TEST_F(ReviewServiceTest, FilingIsExactlyOnceAcrossACrashBetweenCopyAndRecord) {

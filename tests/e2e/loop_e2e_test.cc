@@ -60,13 +60,14 @@ class LoopE2E : public ::testing::Test {
               0)
         << "logogen set-up failed; see its log";
     std::string gen = "/usr/bin/python3 " + (Logogen() / "logogen.py").string();
-    // Seed 21, 4 labels: 5 training images per label, 12 held-out test images per label.
-    ASSERT_EQ(Shell(gen + " generate --seed 21 --k 4 --train 5 --test 12 --none 0 --novel 0 --out " +
+    // Seed 21, 4 labels: 3 training images per label (v1 learns from few), 15 held-out test
+    // images per label.
+    ASSERT_EQ(Shell(gen + " generate --seed 21 --k 4 --train 3 --test 15 --none 0 --novel 0 --out " +
                     (dir_.path() / "gen").string() + " >/dev/null"),
               0);
-    // The uploads: 75 % known logos, 12.5 % photos without one, 12.5 % unknown logos.
+    // The uploads: 90 % known logos, 10 % photos without one (answered "none of these").
     ASSERT_EQ(Shell(gen + " stream --seed 21 --k 4 --count " + std::to_string(kStream) +
-                    " --p-known 0.75 --p-none 0.125 --out " + (dir_.path() / "stream").string() +
+                    " --p-known 0.9 --p-none 0.1 --out " + (dir_.path() / "stream").string() +
                     " >/dev/null"),
               0);
     std::ifstream in(dir_.path() / "stream" / "stream.jsonl");
@@ -140,8 +141,8 @@ TEST_F(LoopE2E, UploadsReviewsRetrainingAndBlueGreenDeployWithoutLoss) {
   for (int i = 0; i < kBacklog; ++i) Upload(*c, uploads_[i]);
   ASSERT_TRUE(WaitFor([&] { return Running(*c, "detection") == kBacklog; }, seconds(60)));
 
-  // v1: the poll (requested now, instead of waiting a minute) trains on 5 images per label.
-  SetParam(*c, "Minimum-Untrained-Images", kLabels * 5);
+  // v1: the poll (requested now, instead of waiting a minute) trains on 3 images per label.
+  SetParam(*c, "Minimum-Untrained-Images", kLabels * 3);
   ASSERT_EQ(c->Send("POST", "/v1/training/poll", "{}")->status, 202);
   ASSERT_TRUE(WaitFor([&] { return Production(*c) == "v1"; }, minutes(5)))
       << Get(*c, "/v1/executions?state_machine=training-poll").dump(2);
