@@ -314,6 +314,9 @@ export async function run() {
         // An uncaught exception in the console is a failure even if the page looked right.
         const thrown = [...openPages].flatMap((p) => p.pageErrors);
         if (thrown.length) throw new ExpectationError(`uncaught errors in the page: ${thrown.join(' | ')}`);
+        // The console must work under its own strict Content-Security-Policy.
+        const csp = [...openPages].flatMap((p) => p.consoleErrors).filter((m) => /Content Security Policy/i.test(m));
+        if (csp.length) throw new ExpectationError(`CSP violations: ${csp.join(' | ')}`);
         passed++;
         console.log(`ok   ${t.name} (${Date.now() - t0} ms)`);
       } catch (e) {
