@@ -66,15 +66,22 @@ function f1Of(v: Version): number | undefined {
 }
 
 // Live training progress; polls every 2 s while a training is active, every 10 s otherwise.
-function trainingCard(): { el: HTMLElement; stop: () => void } {
+// `onChange` runs when a training starts or ends (the version list changes then).
+function trainingCard(onChange: () => void): { el: HTMLElement; stop: () => void } {
   const el = h('section', { class: 'card training', 'aria-live': 'polite', hidden: true });
   let timer = 0;
   let stopped = false;
+  let active: string | null = null;
   async function poll(): Promise<void> {
     let delay = 10000;
     try {
       const t = await get<Training>('/v1/training');
       if (stopped) return;
+      const now = t.Active ? t.Active.Version : null;
+      if (now !== active) {
+        if (active !== null || now !== null) onChange();
+        active = now;
+      }
       if (t.Active) {
         delay = 2000;
         const a = t.Active;
@@ -132,7 +139,7 @@ function trainingCard(): { el: HTMLElement; stop: () => void } {
 
 export function modelsPage(root: HTMLElement): () => void {
   let disposed = false;
-  const training = trainingCard();
+  const training = trainingCard(() => void load());
   const content = h('div', null, loading('Loading models'));
   const rollbackBtn = h(
     'button',
