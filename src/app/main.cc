@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "app/serve.h"
+#include "cli/auth_commands.h"
 #include "cli/client_commands.h"
 #include "cli/ml_commands.h"
 #include "cli/review_commands.h"
@@ -28,6 +29,7 @@ int Run(int argc, char** argv) {
   loupe::cli::RegisterModelCommands(app, client_options, &exit_code);
   loupe::cli::RegisterNotifyCommands(app, client_options, &exit_code);
   loupe::cli::RegisterReviewCommands(app, client_options, &exit_code);
+  loupe::cli::RegisterAuthCommands(app, client_options, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

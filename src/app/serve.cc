@@ -9,10 +9,16 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <thread>
 
+#include "auth/auth_routes.h"
+#include "auth/auth_store.h"
+#include "auth/login_limiter.h"
+#include "auth/session_authenticator.h"
 #include "core/clock.h"
 #include "core/logging.h"
 #include "db/sqlite_database.h"
@@ -99,6 +105,12 @@ std::filesystem::path ConsoleDir(const std::string& flag) {
   return ec ? std::filesystem::path("web") : exe.parent_path() / "web";
 }
 
+std::optional<std::string> Env(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  return std::string(v);
+}
+
 int Fail(const Status& s) {
   spdlog::error("serve: {}", s.ToString());
   std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
@@ -140,6 +152,8 @@ void RegisterServeCommand(CLI::App& app, ServeOptions& options, int* exit_code) 
       ->add_option("--smtp-password", options.smtp_password,
                    "SMTP password (env LOUPE_SMTP_PASSWORD)")
       ->envname("LOUPE_SMTP_PASSWORD");
+  serve->add_flag("--secure-cookies", options.secure_cookies,
+                  "Mark the session cookie Secure (when clients reach loupe over HTTPS)");
   serve->callback([&options, exit_code] { *exit_code = Serve(options); });
 }
 
@@ -165,6 +179,24 @@ int Serve(const ServeOptions& options) {
   if (!store.ok()) return Fail(store.status());
   if (Status s = (*store)->Start(); !s.ok()) return Fail(s);
   if (auto n = (*training_set)->Backfill(**store); !n.ok()) return Fail(n.status());
+
+  // Accounts: on first start an admin (password from $LOUPE_ADMIN_PASSWORD, else generated and
+  // printed once on stdout, never logged) and, with $LOUPE_BOOTSTRAP_TOKEN, an admin API token.
+  auto auth_store = auth::AuthStore::Open(**db, clock);
+  if (!auth_store.ok()) return Fail(auth_store.status());
+  auto bootstrap =
+      (*auth_store)->Bootstrap(Env("LOUPE_ADMIN_PASSWORD"), Env("LOUPE_BOOTSTRAP_TOKEN"));
+  if (!bootstrap.ok()) return Fail(bootstrap.status());
+  if (bootstrap->created) {
+    spdlog::info("serve: first start: created the admin account '{}'{}", auth::kAdminUser,
+                 bootstrap->token_created ? " and its bootstrap API token" : "");
+    if (bootstrap->password_generated) {
+      std::printf("loupe admin password: %s\n", bootstrap->admin_password.c_str());
+      std::fflush(stdout);
+    }
+  }
+  auth::LoginLimiter login_limiter(clock);
+  auth::SessionAuthenticator authenticator(**auth_store);
 
   auto registry = models::ModelRegistry::Open(**db, clock, **store);
   if (!registry.ok()) return Fail(registry.status());
@@ -263,7 +295,9 @@ int Serve(const ServeOptions& options) {
   server::AddStaticRoutes(router, console_dir);
   spdlog::info("serve: web console from {}", console_dir.string());
 
-  server::HttpServer http(router, {static_cast<size_t>(options.max_body_mb) * 1024 * 1024});
+  auth::AddAuthRoutes(router, **auth_store, login_limiter, {options.secure_cookies});
+  server::HttpServer http(router, {static_cast<size_t>(options.max_body_mb) * 1024 * 1024},
+                          &authenticator);
   http_ptr = &http;
   auto port = http.Bind(options.bind, options.port);
   if (!port.ok()) return Fail(port.status());

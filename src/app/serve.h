@@ -23,6 +23,7 @@ struct ServeOptions {
   std::string smtp_from;
   std::string smtp_user;
   std::string smtp_password;
+  bool secure_cookies = false;  // mark the session cookie Secure (serve behind HTTPS)
 };
 
 // Adds the `serve` subcommand; its callback stores the exit code in `*exit_code`.

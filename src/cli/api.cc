@@ -30,6 +30,10 @@ std::optional<server::ClientResponse> Api::Call(std::string_view method, const s
     } else {
       PrintError("HTTP " + std::to_string(r->status) + " " + r->body);
     }
+    if (r->status == 401 && options_.token.empty()) {
+      std::fputs("hint: set LOUPE_TOKEN or pass --token (create one with `loupe tokens create`)\n",
+                 stderr);
+    }
     return std::nullopt;
   }
   return std::move(r).value();

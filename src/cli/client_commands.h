@@ -10,7 +10,7 @@ namespace loupe::cli {
 struct ClientOptions {
   // --server URL, default from $LOUPE_SERVER or http://127.0.0.1:8080.
   std::string server;
-  // --token, default from $LOUPE_TOKEN (used once authentication exists).
+  // --token, default from $LOUPE_TOKEN: sent as `Authorization: Bearer <token>`.
   std::string token;
   bool json = false;  // --json: print the API's JSON instead of tables
 };

@@ -7,6 +7,9 @@ namespace {
 
 using nlohmann::json;
 
+// Where consumers may upload (a new object there triggers detection); DESIGN.md §4.
+constexpr const char* kConsumerUploadPrefix = "images_for_detection/";
+
 json ParamJson(const params::ParamValue& v) {
   json out = {{"name", v.name},
               {"value", v.value},
@@ -78,7 +81,8 @@ void AddHealthRoutes(Router& router, const ApiDeps& deps) {
                 }
                 return HttpResponse::Json(200, {{"status", "ok"}, {"version", deps.version}});
               }});
-  router.Add({"GET", "/metrics", Role::kPublic, "Prometheus metrics (text format).",
+  router.Add({"GET", "/metrics", Role::kOperator,
+              "Prometheus metrics (text format; scrape with an operator token).",
               [deps](const HttpRequest&) {
                 HttpResponse r;
                 r.content_type = "text/plain; version=0.0.4";
@@ -136,8 +140,15 @@ void AddParameterRoutes(Router& router, const ApiDeps& deps) {
 
 void AddObjectRoutes(Router& router, const ApiDeps& deps) {
   store::ObjectStore* st = deps.store;
-  router.Add({"PUT", "/v1/objects/(.+)", Role::kConsumer, "Store an object (body = bytes).",
+  router.Add({"PUT", "/v1/objects/(.+)", Role::kConsumer,
+              "Store an object (body = bytes); consumers only under images_for_detection/.",
               [st](const HttpRequest& req) {
+                if (req.role == Role::kConsumer &&
+                    !req.path_params[0].starts_with(kConsumerUploadPrefix)) {
+                  return HttpResponse::Error(
+                      PermissionDeniedError(std::string("consumers may store objects only under ") +
+                                            kConsumerUploadPrefix));
+                }
                 auto info = st->Put(req.path_params[0], req.body);
                 if (!info.ok()) return HttpResponse::Error(info.status());
                 return HttpResponse::Json(200, ObjectJson(*info));

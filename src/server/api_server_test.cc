@@ -7,6 +7,7 @@
 #include "core/temp_dir.h"
 #include "db/sqlite_database.h"
 #include "server/api_routes.h"
+#include "server/fixed_authenticator.h"
 #include "server/http_client.h"
 #include "server/http_server.h"
 #include "store/local_object_store.h"
@@ -38,7 +39,7 @@ class ApiServerTest : public ::testing::Test {
                  .value();
     ApiDeps deps{db_.get(), params_.get(), events_.get(), store_.get(), "test", nullptr};
     AddFoundationRoutes(router_, deps);
-    server_ = std::make_unique<HttpServer>(router_, HttpServerOptions{1024 * 1024});
+    server_ = std::make_unique<HttpServer>(router_, HttpServerOptions{1024 * 1024}, &auth_);
     auto port = server_->Bind("127.0.0.1", 0);
     ASSERT_TRUE(port.ok()) << port.status();
     thread_ = std::thread([this] { (void)server_->Run(); });
@@ -69,6 +70,7 @@ class ApiServerTest : public ::testing::Test {
   std::unique_ptr<EventsListener> listener_;
   std::unique_ptr<store::LocalObjectStore> store_;
   Router router_;
+  FixedAuthenticator auth_{FixedAuthenticator::Admin()};
   std::unique_ptr<HttpServer> server_;
   std::thread thread_;
   std::unique_ptr<HttpClient> client_;

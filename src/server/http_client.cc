@@ -48,7 +48,18 @@ Result<std::unique_ptr<HttpClient>> HttpClient::Create(const std::string& base_u
 
 void HttpClient::SetBearerToken(const std::string& token) {
   token_ = token;
-  if (!token.empty()) client_->set_bearer_token_auth(token);
+  client_->set_bearer_token_auth(token);
+}
+
+void HttpClient::SetHeader(const std::string& name, const std::string& value) {
+  if (value.empty()) {
+    headers_.erase(name);
+  } else {
+    headers_[name] = value;
+  }
+  httplib::Headers all;
+  for (const auto& [k, v] : headers_) all.emplace(k, v);
+  client_->set_default_headers(std::move(all));
 }
 
 void HttpClient::SetTimeoutSeconds(int seconds) { client_->set_read_timeout(seconds, 0); }

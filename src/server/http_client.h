@@ -27,7 +27,11 @@ class HttpClient {
   static Result<std::unique_ptr<HttpClient>> Create(const std::string& base_url);
   ~HttpClient();
 
+  // Sends `Authorization: Bearer <token>` with every request (nothing when empty).
   void SetBearerToken(const std::string& token);
+  // Sends header `name: value` with every request (e.g. Cookie, X-CSRF-Token); an empty value
+  // removes it.
+  void SetHeader(const std::string& name, const std::string& value);
   void SetTimeoutSeconds(int seconds);
 
   // Unavailable when the server can't be reached; otherwise the response, whatever its status.
@@ -40,6 +44,7 @@ class HttpClient {
   std::unique_ptr<httplib::Client> client_;
   std::string base_url_;
   std::string token_;
+  std::map<std::string, std::string> headers_;
 };
 
 // Percent-encodes an object key for a URL path, keeping '/' separators.

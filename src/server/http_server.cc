@@ -80,15 +80,55 @@ std::string EscapeLabel(const std::string& s) {
 
 }  // namespace
 
-HttpServer::HttpServer(const Router& router, HttpServerOptions options)
+HttpServer::HttpServer(const Router& router, HttpServerOptions options,
+                       const Authenticator* authenticator)
     : router_(router),
       options_(options),
+      authenticator_(authenticator),
       server_(std::make_unique<httplib::Server>()),
       metrics_(std::make_unique<Metrics>()) {
   Install();
 }
 
 HttpServer::~HttpServer() { Stop(); }
+
+std::optional<HttpResponse> HttpServer::Admit(const Route& route, HttpRequest& request) const {
+  Result<Caller> caller = UnauthenticatedError("authentication required");
+  if (authenticator_ != nullptr) caller = authenticator_->Authenticate(request);
+  bool csrf_ok =
+      !caller.ok() || !caller->session || !IsUnsafeMethod(request.method) || caller->csrf_valid;
+  if (route.role == Role::kPublic) {
+    // Public routes run for everyone; a caller is named only when its credentials are fully
+    // valid (a session without its CSRF token on an unsafe method stays anonymous).
+    if (caller.ok() && csrf_ok) {
+      request.principal = caller->principal;
+      request.role = caller->role;
+      request.teams = caller->teams;
+    }
+    return std::nullopt;
+  }
+  if (!caller.ok()) {
+    HttpResponse r = HttpResponse::Error(caller.status());
+    if (caller.status().code() == StatusCode::kUnauthenticated) {
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    }
+    return r;
+  }
+  if (!csrf_ok) {
+    return HttpResponse::Error(
+        PermissionDeniedError("missing or invalid X-CSRF-Token header (session requests that "
+                              "change state must send the token from /v1/auth/me)"));
+  }
+  if (!RoleAllows(caller->role, route.role)) {
+    return HttpResponse::Error(PermissionDeniedError(
+        "role " + std::string(RoleName(caller->role)) + " may not call " + route.method + " " +
+        request.path + " (needs " + std::string(RoleName(route.role)) + ")"));
+  }
+  request.principal = caller->principal;
+  request.role = caller->role;
+  request.teams = caller->teams;
+  return std::nullopt;
+}
 
 void HttpServer::Install() {
   server_->set_payload_max_length(options_.max_body_bytes);
@@ -110,9 +150,14 @@ void HttpServer::Install() {
       for (const auto& [k, v] : req.params) in.query.emplace(k, v);
       for (const auto& [k, v] : req.headers) in.headers[Lower(k)] = v;
       in.body = req.body;
+      in.remote_addr = req.remote_addr;
       HttpResponse out;
       try {
-        out = r->handler(in);
+        if (auto refused = Admit(*r, in)) {
+          out = std::move(*refused);
+        } else {
+          out = r->handler(in);
+        }
       } catch (const std::exception& e) {
         spdlog::error("http: {} {} threw: {}", req.method, req.path, e.what());
         out = HttpResponse::Error(InternalError("internal error"));

@@ -1,15 +1,21 @@
 #pragma once
 // HttpServer: serves a Router over HTTP (cpp-httplib, a thread pool). Adds request-size limits,
-// JSON errors for every failure (404/405/413/500 included) and request metrics. Start with
+// JSON errors for every failure (404/405/413/500 included), request metrics, and enforces each
+// route's role: its Authenticator names the caller (HttpRequest::principal/role/teams), callers
+// without valid credentials get 401 on non-public routes, callers whose role does not allow the
+// route get 403, and session-cookie callers need a valid X-CSRF-Token on unsafe methods (403).
+// Without an Authenticator every non-public route answers 401 (fail closed). Start with
 // Bind + Run (blocking) on one thread; Stop from any thread stops accepting, lets in-flight
 // requests finish and makes Run return.
 
 #include <atomic>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/result.h"
+#include "server/authenticator.h"
 #include "server/router.h"
 
 namespace httplib {
@@ -26,7 +32,9 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
-  HttpServer(const Router& router, HttpServerOptions options);
+  // `authenticator` (borrowed, may be null = nobody is authenticated) must outlive the server.
+  HttpServer(const Router& router, HttpServerOptions options,
+             const Authenticator* authenticator = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -41,9 +49,12 @@ class HttpServer {
 
  private:
   void Install();
+  // Fills the caller into `request`; returns an error response when the route refuses it.
+  std::optional<HttpResponse> Admit(const Route& route, HttpRequest& request) const;
 
   const Router& router_;
   HttpServerOptions options_;
+  const Authenticator* authenticator_;
   std::atomic<bool> run_entered_{false};
   std::atomic<bool> run_done_{false};
   std::atomic<bool> stop_requested_{false};

@@ -2,12 +2,20 @@
 
 #include <array>
 
+#include "server/authenticator.h"
+
 namespace loupe::server {
+
+bool IsUnsafeMethod(std::string_view method) {
+  return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+}
 
 std::string_view RoleName(Role role) {
   switch (role) {
     case Role::kPublic:
       return "public";
+    case Role::kAuthenticated:
+      return "authenticated";
     case Role::kConsumer:
       return "consumer";
     case Role::kReviewer:
@@ -20,8 +28,18 @@ std::string_view RoleName(Role role) {
   return "unknown";
 }
 
+Result<Role> ParseRole(std::string_view name) {
+  for (Role r : {Role::kPublic, Role::kAuthenticated, Role::kConsumer, Role::kReviewer,
+                 Role::kOperator, Role::kAdmin}) {
+    if (RoleName(r) == name) return r;
+  }
+  return InvalidArgumentError("unknown role '" + std::string(name) +
+                              "' (admin, operator, reviewer, consumer)");
+}
+
 bool RoleAllows(Role have, Role need) {
   if (need == Role::kPublic || have == Role::kAdmin) return true;
+  if (need == Role::kAuthenticated) return have != Role::kPublic;
   if (have == need) return true;
   return have == Role::kOperator && (need == Role::kConsumer || need == Role::kReviewer);
 }

@@ -17,12 +17,16 @@ namespace loupe::server {
 
 // Who may call a route. Every route declares one; HttpServer asks its Authenticator (auth/)
 // who the caller is and refuses callers whose role does not allow the route's (401/403).
-enum class Role { kPublic, kConsumer, kReviewer, kOperator, kAdmin };
+// kAuthenticated is a route requirement only ("any signed-in account": /v1/auth/me, logout,
+// own password); accounts have one of consumer, reviewer, operator, admin.
+enum class Role { kPublic, kAuthenticated, kConsumer, kReviewer, kOperator, kAdmin };
 std::string_view RoleName(Role role);
+// Inverse of RoleName; InvalidArgument for an unknown name.
+Result<Role> ParseRole(std::string_view name);
 // Whether a caller with role `have` may call a route that needs `need`: kPublic routes are
-// open to all; admin may call everything; an operator may also call consumer routes (upload
-// and detect, to try a model) and reviewer routes (small teams review; ties escalate to
-// operators); otherwise the roles must match.
+// open to all; kAuthenticated routes to every account; admin may call everything; an operator
+// may also call consumer routes (upload and detect, to try a model) and reviewer routes (small
+// teams review; ties escalate to operators); otherwise the roles must match.
 bool RoleAllows(Role have, Role need);
 
 struct HttpRequest {
@@ -32,6 +36,7 @@ struct HttpRequest {
   std::multimap<std::string, std::string> query;
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
+  std::string remote_addr;  // the client's IP address, as the server saw it
   // The authenticated caller, filled in by the server's Authenticator before the handler
   // runs: user name ("anonymous" when none), role, and the teams (workforces) it belongs to.
   std::string principal = "anonymous";

@@ -45,6 +45,7 @@ nlohmann::json Router::OpenApi() const {
     nlohmann::json op = {
         {"summary", r.summary},
         {"x-loupe-role", std::string(RoleName(r.role))},
+        {"x-loupe-pattern", r.pattern},
         {"responses",
          {{"default",
            {{"description", "JSON body; errors as {\"error\":{\"code\",\"message\"}}"}}}}}};

@@ -26,7 +26,8 @@ class Router {
  public:
   void Add(Route route);
   const std::vector<Route>& routes() const { return routes_; }
-  // The OpenAPI 3 document describing every route.
+  // The OpenAPI 3 document describing every route; each operation carries the role it needs
+  // as "x-loupe-role" and its path regex as "x-loupe-pattern" (for tests that walk the table).
   nlohmann::json OpenApi() const;
 
  private:

@@ -1,7 +1,7 @@
 // Human review on the real binary: an operator starts a loop over HTTP, a reviewer claims and
 // answers it, the completion's HumanLoopCompleted event runs the shipped human-answer workflow
 // which files the image exactly once; `loupe loops ls|show` show it; a SIGKILL and restart
-// change nothing. Runs without authentication (every caller is anonymous).
+// change nothing. Runs as the admin (ServerProcess's bootstrap token), which sees every team.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>

@@ -119,8 +119,8 @@ TEST_F(ServingE2E, ImportDeployDetectSwitchRescaleRollbackRestart) {
   std::vector<std::thread> clients;
   const std::string url = server->url();
   for (int t = 0; t < 3; ++t) {
-    clients.emplace_back([&, url] {
-      auto c = std::move(server::HttpClient::Create(url)).value();
+    clients.emplace_back([&] {
+      auto c = server->Client();  // sends the admin token
       c->SetTimeoutSeconds(60);
       for (int i = 0; i < 2000 && !stop.load(); ++i) {
         auto r = c->Send("POST", "/v1/detect?MinConfidence=0", png, "image/png");

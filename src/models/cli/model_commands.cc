@@ -52,6 +52,11 @@ class ServingApi {
       } else {
         PrintError("HTTP " + std::to_string(r->status) + " " + r->body);
       }
+      if (r->status == 401 && options_.token.empty()) {
+        std::fputs(
+            "hint: set LOUPE_TOKEN or pass --token (create one with `loupe tokens create`)\n",
+            stderr);
+      }
       return std::nullopt;
     }
     return std::move(r).value();

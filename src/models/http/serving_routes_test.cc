@@ -12,6 +12,7 @@
 #include "models/http/model_routes.h"
 #include "models/testing.h"
 #include "server/api_routes.h"
+#include "server/fixed_authenticator.h"
 #include "server/http_client.h"
 #include "server/http_server.h"
 #include "store/local_object_store.h"
@@ -42,7 +43,7 @@ class ServingRoutesTest : public ::testing::Test {
     AddModelRoutes(router_, *service_);
     AddModelEvaluationRoute(router_, *service_, *store_);
     AddDetectRoutes(router_, *detect_);
-    server_ = std::make_unique<HttpServer>(router_, HttpServerOptions{16 * 1024 * 1024});
+    server_ = std::make_unique<HttpServer>(router_, HttpServerOptions{16 * 1024 * 1024}, &auth_);
     auto port = server_->Bind("127.0.0.1", 0);
     ASSERT_TRUE(port.ok()) << port.status();
     base_ = "http://127.0.0.1:" + std::to_string(*port);
@@ -90,6 +91,7 @@ class ServingRoutesTest : public ::testing::Test {
   std::unique_ptr<models::ModelService> service_;
   std::unique_ptr<detect::DetectService> detect_;
   Router router_;
+  FixedAuthenticator auth_{FixedAuthenticator::Admin()};
   std::unique_ptr<HttpServer> server_;
   std::thread thread_;
   std::string base_;

@@ -16,6 +16,7 @@
 #include "core/temp_dir.h"
 #include "db/sqlite_database.h"
 #include "notify/testing.h"
+#include "server/fixed_authenticator.h"
 #include "server/http_client.h"
 #include "server/http_server.h"
 
@@ -97,7 +98,7 @@ class NotifyRoutesTest : public ::testing::Test {
     options.poll = milliseconds(100);
     options.max_streams = 3;
     AddNotifyRoutes(router_, *notifier_, options);
-    http_ = std::make_unique<HttpServer>(router_, HttpServerOptions{});
+    http_ = std::make_unique<HttpServer>(router_, HttpServerOptions{}, &auth_);
     port_ = http_->Bind("127.0.0.1", 0).value();
     run_ = std::async(std::launch::async, [this] { return http_->Run(); });
     client_ = std::move(HttpClient::Create("http://127.0.0.1:" + std::to_string(port_))).value();
@@ -128,6 +129,7 @@ class NotifyRoutesTest : public ::testing::Test {
 
   TempDir dir_;
   FakeClock clock_;
+  FixedAuthenticator auth_{FixedAuthenticator::Admin()};
   std::unique_ptr<db::Database> db_;
   std::unique_ptr<notify::Notifier> notifier_;
   Router router_;
