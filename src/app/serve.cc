@@ -39,6 +39,7 @@
 #include "review/review_service.h"
 #include "server/api_routes.h"
 #include "server/http_server.h"
+#include "server/static_routes.h"
 #include "server/workflow_routes.h"
 #include "store/local_object_store.h"
 #include "workflow/engine.h"
@@ -91,6 +92,19 @@ Status InstallSignalHandlers() {
   return Status::Ok();
 }
 
+// The web console's directory: --web-dir, else the build's output dir (LOUPE_WEB_DIR, compiled
+// in) when it holds a console, else `web/` beside the executable (an installed layout).
+std::filesystem::path ConsoleDir(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  std::error_code ec;
+#ifdef LOUPE_WEB_DIR
+  std::filesystem::path built = LOUPE_WEB_DIR;
+  if (std::filesystem::is_regular_file(built / "index.html", ec)) return built;
+#endif
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::path("web") : exe.parent_path() / "web";
+}
+
 std::optional<std::string> Env(const char* name) {
   const char* v = std::getenv(name);
   if (v == nullptr || *v == '\0') return std::nullopt;
@@ -127,6 +141,9 @@ void RegisterServeCommand(CLI::App& app, ServeOptions& options, int* exit_code) 
   serve->add_option("--log-level", options.log_level, "trace|debug|info|warn|error|off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
+  serve->add_option(
+      "--web-dir", options.web_dir,
+      "Directory of the built web console (default: the build's, else <exe dir>/web)");
   serve->add_option("--smtp-url", options.smtp_url,
                     "SMTP server for e-mail notifications, smtp://host:port or smtps://host:port");
   serve->add_option("--smtp-from", options.smtp_from, "Sender address of notification e-mails");
@@ -266,11 +283,18 @@ int Serve(const ServeOptions& options) {
       }};
   server::AddFoundationRoutes(router, deps);
   server::AddModelRoutes(router, **model_service);
+  server::AddModelEvaluationRoute(router, **model_service, **store);
   server::AddDetectRoutes(router, detect_service);
   server::AddWorkflowRoutes(router, **engine);
   pipeline::AddPipelineRoutes(router, **db, **events, **training_set, **runner);
   server::AddNotifyRoutes(router, **notifier);
   server::AddReviewRoutes(router, **review_service);
+
+  // Web console: static files of the built console at `/` (public; the API stays under /v1).
+  const std::filesystem::path console_dir = ConsoleDir(options.web_dir);
+  server::AddStaticRoutes(router, console_dir);
+  spdlog::info("serve: web console from {}", console_dir.string());
+
   auth::AddAuthRoutes(router, **auth_store, login_limiter, {options.secure_cookies});
   server::HttpServer http(router, {static_cast<size_t>(options.max_body_mb) * 1024 * 1024},
                           &authenticator);

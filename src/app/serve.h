@@ -14,6 +14,8 @@ struct ServeOptions {
   int port = 8080;
   int max_body_mb = 15;
   std::string log_level = "info";
+  // The built web console; empty = the build's web output dir, else `<exe dir>/web`.
+  std::string web_dir;
   int train_augmentations = 3;  // augmented copies per training image (ml::TrainOptions)
   uint64_t train_seed = 0;
   // Notifications: e-mail over SMTP (docs/notifications.md); empty URL = e-mail disabled.

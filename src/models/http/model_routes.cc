@@ -167,4 +167,34 @@ void AddModelRoutes(Router& router, models::ModelService& service) {
               }});
 }
 
+void AddModelEvaluationRoute(Router& router, models::ModelService& service,
+                             store::ObjectStore& store) {
+  models::ModelService* svc = &service;
+  store::ObjectStore* st = &store;
+  router.Add({"GET", "/v1/models/([^/]+)/evaluation", Role::kOperator,
+              "A version's evaluation of its test split (evaluation.json): per-label metrics, "
+              "assumed thresholds, confusion matrix.",
+              [svc, st](const HttpRequest& req) {
+                models::VersionId id(req.path_params[0]);
+                auto v = svc->registry().Get(id);
+                if (!v.ok()) return HttpResponse::Error(v.status());
+                auto text = st->Get(v->artifact_prefix + "evaluation.json");
+                if (!text.ok()) {
+                  if (text.status().code() != StatusCode::kNotFound) {
+                    return HttpResponse::Error(text.status());
+                  }
+                  return HttpResponse::Error(
+                      NotFoundError("model version " + id.value() + " has no evaluation (status " +
+                                    std::string(models::VersionStatusName(v->status)) + ")"));
+                }
+                json body = json::parse(*text, nullptr, false);
+                if (body.is_discarded() || !body.is_object()) {
+                  return HttpResponse::Error(
+                      DataLossError("evaluation.json of " + id.value() + " is not a JSON object"));
+                }
+                body["Version"] = id.value();
+                return HttpResponse::Json(200, body);
+              }});
+}
+
 }  // namespace loupe::server

@@ -41,6 +41,7 @@ class ServingRoutesTest : public ::testing::Test {
     ApiDeps deps{db_.get(), params_.get(), events_.get(), store_.get(), "test", nullptr};
     AddFoundationRoutes(router_, deps);
     AddModelRoutes(router_, *service_);
+    AddModelEvaluationRoute(router_, *service_, *store_);
     AddDetectRoutes(router_, *detect_);
     server_ = std::make_unique<HttpServer>(router_, HttpServerOptions{16 * 1024 * 1024}, &auth_);
     auto port = server_->Bind("127.0.0.1", 0);
@@ -142,6 +143,19 @@ TEST_F(ServingRoutesTest, ImportDeployDetect) {
   EXPECT_EQ(Call("GET", "/v1/models/nope").status, 404);
   json openapi = Body(Call("GET", "/v1/openapi.json"));
   EXPECT_TRUE(openapi["paths"].contains("/v1/detect"));
+}
+
+TEST_F(ServingRoutesTest, EvaluationOfAVersionComesFromItsArtifact) {
+  EXPECT_EQ(Call("GET", "/v1/models/v9/evaluation").status, 404);
+  std::string v = Import();
+  ClientResponse r = Call("GET", "/v1/models/" + v + "/evaluation");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json e = Body(r);
+  EXPECT_EQ(e["Version"], v);
+  EXPECT_DOUBLE_EQ(e["MacroF1"].get<double>(), 0.9);
+  EXPECT_FALSE(e["PerLabel"].empty());
+  EXPECT_TRUE(e["PerLabel"][0].contains("Precision"));
+  EXPECT_TRUE(e["ConfusionMatrix"]["Counts"].is_array());
 }
 
 TEST_F(ServingRoutesTest, HostileImagesGet400AndTheServerKeepsServing) {
