@@ -89,24 +89,13 @@ test('review: a reviewer answers three tasks with the keyboard', async ({ loupe,
     const loop = await loupe.must('GET', `/v1/human-loops/${l.name}`);
     expectEqual(loop.ConsolidatedLabel ?? null, l.answer, `consolidated label of ${l.name}`);
   }
-  // Filing (the lead's human-answer workflow): each image lands in its label folder once.
-  const machines = await loupe.must('GET', '/v1/state-machines');
-  let files = false;
-  for (const m of machines.state_machines) {
-    const def = await loupe.must('GET', `/v1/state-machines/${encodeURIComponent(m.name)}`);
-    if (JSON.stringify(def.definition).includes('loupe:fileHumanAnswer')) files = true;
-  }
-  if (!files) {
-    // FOLLOW-UP(web): remove this branch once the human-answer workflow ships on main.
-    console.log('     note: no state machine runs loupe:fileHumanAnswer yet; folder check skipped');
-  } else {
-    for (const l of loops) {
-      const folder = l.answer ?? '_none';
-      await waitFor(async () => {
-        const r = await loupe.must('GET', `/v1/objects?prefix=${encodeURIComponent(`images_labeled_by_folder/${folder}/`)}`);
-        const hits = r.objects.filter((o) => o.key.includes(l.name));
-        return hits.length === 1;
-      }, `${l.image} filed once under images_labeled_by_folder/${folder}/`, 30000);
-    }
+  // Filing (the shipped human-answer workflow): each image lands in its label folder once.
+  for (const l of loops) {
+    const folder = l.answer ?? '_none';
+    await waitFor(async () => {
+      const r = await loupe.must('GET', `/v1/objects?prefix=${encodeURIComponent(`images_labeled_by_folder/${folder}/`)}`);
+      const hits = r.objects.filter((o) => o.key.includes(l.name));
+      return hits.length === 1;
+    }, `${l.image} filed once under images_labeled_by_folder/${folder}/`, 30000);
   }
 });
