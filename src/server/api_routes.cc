@@ -1,7 +1,5 @@
 #include "server/api_routes.h"
 
-#include <charconv>
-
 namespace loupe::server {
 namespace {
 
@@ -42,31 +40,6 @@ json EventJson(const events::Event& e) {
           {"kind", std::string(events::EventKindName(e.kind))},
           {"payload", e.payload},
           {"time", FormatRfc3339(e.time)}};
-}
-
-Result<int64_t> ParseInt(const std::optional<std::string>& text, std::string_view name,
-                         int64_t fallback, int64_t min, int64_t max) {
-  if (!text || text->empty()) return fallback;
-  int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (ec != std::errc() || ptr != text->data() + text->size() || v < min || v > max) {
-    return InvalidArgumentError(std::string(name) + " must be an integer in [" +
-                                std::to_string(min) + ", " + std::to_string(max) + "]");
-  }
-  return v;
-}
-
-std::string ContentTypeFor(const std::string& key) {
-  auto dot = key.rfind('.');
-  std::string ext = dot == std::string::npos ? "" : key.substr(dot + 1);
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (ext == "jpg" || ext == "jpeg") return "image/jpeg";
-  if (ext == "png") return "image/png";
-  if (ext == "webp") return "image/webp";
-  if (ext == "json") return "application/json";
-  if (ext == "manifest" || ext == "jsonl") return "application/x-ndjson";
-  if (ext == "txt") return "text/plain";
-  return "application/octet-stream";
 }
 
 }  // namespace
@@ -159,7 +132,7 @@ void AddObjectRoutes(Router& router, const ApiDeps& deps) {
                 auto info = st->Head(key);
                 if (!info.ok()) return HttpResponse::Error(info.status());
                 HttpResponse r;
-                r.content_type = ContentTypeFor(key);
+                r.content_type = ContentTypeForKey(key);
                 r.headers = {{"ETag", "\"" + info->sha256 + "\""},
                              {"X-Loupe-Sha256", info->sha256},
                              {"X-Loupe-Size", std::to_string(info->size)},
@@ -178,22 +151,22 @@ void AddObjectRoutes(Router& router, const ApiDeps& deps) {
                 if (!s.ok()) return HttpResponse::Error(s);
                 return HttpResponse::NoContent();
               }});
-  router.Add({"GET", "/v1/objects", Role::kOperator,
-              "List objects: ?prefix=&page_token=&max_keys= (1..1000).",
-              [st](const HttpRequest& req) {
-                auto max_keys = ParseInt(req.QueryParam("max_keys"), "max_keys", 1000, 1, 1000);
-                if (!max_keys.ok()) return HttpResponse::Error(max_keys.status());
-                auto page = st->List(req.QueryParam("prefix").value_or(""),
-                                     req.QueryParam("page_token").value_or(""),
-                                     static_cast<int>(*max_keys));
-                if (!page.ok()) return HttpResponse::Error(page.status());
-                json objects = json::array();
-                for (const auto& o : page->objects) objects.push_back(ObjectJson(o));
-                json out = {{"objects", objects}};
-                out["next_page_token"] =
-                    page->next_page_token.empty() ? json(nullptr) : json(page->next_page_token);
-                return HttpResponse::Json(200, out);
-              }});
+  router.Add(
+      {"GET", "/v1/objects", Role::kOperator,
+       "List objects: ?prefix=&page_token=&max_keys= (1..1000).", [st](const HttpRequest& req) {
+         auto max_keys = ParseIntInRange(req.QueryParam("max_keys"), "max_keys", 1000, 1, 1000);
+         if (!max_keys.ok()) return HttpResponse::Error(max_keys.status());
+         auto page =
+             st->List(req.QueryParam("prefix").value_or(""),
+                      req.QueryParam("page_token").value_or(""), static_cast<int>(*max_keys));
+         if (!page.ok()) return HttpResponse::Error(page.status());
+         json objects = json::array();
+         for (const auto& o : page->objects) objects.push_back(ObjectJson(o));
+         json out = {{"objects", objects}};
+         out["next_page_token"] =
+             page->next_page_token.empty() ? json(nullptr) : json(page->next_page_token);
+         return HttpResponse::Json(200, out);
+       }});
 }
 
 void AddEventRoutes(Router& router, const ApiDeps& deps) {
@@ -201,9 +174,9 @@ void AddEventRoutes(Router& router, const ApiDeps& deps) {
   router.Add({"GET", "/v1/events", Role::kOperator,
               "Durable events after an id: ?after=&limit= (1..1000)&kind=.",
               [log](const HttpRequest& req) {
-                auto after = ParseInt(req.QueryParam("after"), "after", 0, 0, INT64_MAX);
+                auto after = ParseIntInRange(req.QueryParam("after"), "after", 0, 0, INT64_MAX);
                 if (!after.ok()) return HttpResponse::Error(after.status());
-                auto limit = ParseInt(req.QueryParam("limit"), "limit", 100, 1, 1000);
+                auto limit = ParseIntInRange(req.QueryParam("limit"), "limit", 100, 1, 1000);
                 if (!limit.ok()) return HttpResponse::Error(limit.status());
                 std::optional<events::EventKind> kind;
                 if (auto k = req.QueryParam("kind"); k && !k->empty()) {

@@ -1,6 +1,8 @@
 #include "server/http_types.h"
 
 #include <array>
+#include <cctype>
+#include <charconv>
 
 #include "server/authenticator.h"
 
@@ -35,6 +37,35 @@ Result<Role> ParseRole(std::string_view name) {
   }
   return InvalidArgumentError("unknown role '" + std::string(name) +
                               "' (admin, operator, reviewer, consumer)");
+}
+
+Result<int64_t> ParseIntInRange(const std::optional<std::string>& text, std::string_view name,
+                                int64_t fallback, int64_t min, int64_t max) {
+  if (!text || text->empty()) return fallback;
+  int64_t v = 0;
+  const char* end = text->data() + text->size();
+  auto [ptr, ec] = std::from_chars(text->data(), end, v);
+  if (ec != std::errc() || ptr != end || v < min || v > max) {
+    return InvalidArgumentError(std::string(name) + " must be an integer in [" +
+                                std::to_string(min) + ", " + std::to_string(max) + "]");
+  }
+  return v;
+}
+
+Result<int64_t> IntQueryParam(const HttpRequest& req, std::string_view name, int64_t fallback,
+                              int64_t min, int64_t max) {
+  return ParseIntInRange(req.QueryParam(name), name, fallback, min, max);
+}
+
+std::string ContentTypeForKey(std::string_view key) {
+  auto dot = key.rfind('.');
+  std::string ext = dot == std::string_view::npos ? "" : std::string(key.substr(dot + 1));
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ext == "jpg" || ext == "jpeg") return "image/jpeg";
+  if (ext == "png") return "image/png";
+  if (ext == "webp") return "image/webp";
+  if (ext == "json") return "application/json";
+  return "application/octet-stream";
 }
 
 bool RoleAllows(Role have, Role need) {

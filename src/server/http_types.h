@@ -69,6 +69,17 @@ struct HttpResponse {
   static HttpResponse Error(const Status& status);
 };
 
+// Query parameter `name` as an integer in [min, max]; `fallback` when absent or empty;
+// InvalidArgument naming the range otherwise. (`text` form: for headers such as Last-Event-ID.)
+Result<int64_t> IntQueryParam(const HttpRequest& req, std::string_view name, int64_t fallback,
+                              int64_t min, int64_t max);
+Result<int64_t> ParseIntInRange(const std::optional<std::string>& text, std::string_view name,
+                                int64_t fallback, int64_t min, int64_t max);
+
+// The media type of an object from its key's extension (image/jpeg, image/png, image/webp,
+// application/json; application/octet-stream otherwise).
+std::string ContentTypeForKey(std::string_view key);
+
 // The one table mapping canonical codes to HTTP statuses.
 int HttpStatusFor(StatusCode code);
 

@@ -1,26 +1,9 @@
 #include "server/workflow_routes.h"
 
-#include <charconv>
-
 namespace loupe::server {
 namespace {
 
 using nlohmann::json;
-
-Result<int64_t> IntParam(const HttpRequest& req, std::string_view name, int64_t fallback,
-                         int64_t min, int64_t max) {
-  const std::optional<std::string> text = req.QueryParam(name);
-  if (!text || text->empty()) return fallback;
-  const std::string& digits = *text;
-  const char* end = digits.data() + digits.size();
-  int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(digits.data(), end, v);
-  if (ec != std::errc() || ptr != end || v < min || v > max) {
-    return InvalidArgumentError(std::string(name) + " must be an integer in [" +
-                                std::to_string(min) + ", " + std::to_string(max) + "]");
-  }
-  return v;
-}
 
 json MachineJson(const workflow::StateMachineInfo& m, bool with_definition) {
   json out = {{"name", m.name},
@@ -114,7 +97,7 @@ void AddWorkflowRoutes(Router& router, workflow::Engine& engine) {
                   if (!status.ok()) return HttpResponse::Error(status.status());
                   filter.status = *status;
                 }
-                auto limit = IntParam(req, "limit", 100, 1, 1000);
+                auto limit = IntQueryParam(req, "limit", 100, 1, 1000);
                 if (!limit.ok()) return HttpResponse::Error(limit.status());
                 filter.limit = static_cast<int>(*limit);
                 auto list = eng->ListExecutions(filter);
@@ -132,9 +115,9 @@ void AddWorkflowRoutes(Router& router, workflow::Engine& engine) {
   router.Add({"GET", "/v1/executions/([^/]+)/history", Role::kOperator,
               "An execution's history events, oldest first: ?after=&limit= (1..10000).",
               [eng](const HttpRequest& req) {
-                auto after = IntParam(req, "after", 0, 0, INT64_MAX);
+                auto after = IntQueryParam(req, "after", 0, 0, INT64_MAX);
                 if (!after.ok()) return HttpResponse::Error(after.status());
-                auto limit = IntParam(req, "limit", 1000, 1, 10000);
+                auto limit = IntQueryParam(req, "limit", 1000, 1, 10000);
                 if (!limit.ok()) return HttpResponse::Error(limit.status());
                 auto h = eng->History(req.path_params[0], *after, static_cast<int>(*limit));
                 if (!h.ok()) return HttpResponse::Error(h.status());

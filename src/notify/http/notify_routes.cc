@@ -1,7 +1,6 @@
 #include "notify/http/notify_routes.h"
 
 #include <atomic>
-#include <charconv>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,18 +10,6 @@ namespace {
 
 using nlohmann::json;
 using notify::Notifier;
-
-Result<int64_t> ParseInt(const std::optional<std::string>& text, std::string_view name,
-                         int64_t fallback, int64_t min, int64_t max) {
-  if (!text || text->empty()) return fallback;
-  int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (ec != std::errc() || ptr != text->data() + text->size() || v < min || v > max) {
-    return InvalidArgumentError(std::string(name) + " must be an integer in [" +
-                                std::to_string(min) + ", " + std::to_string(max) + "]");
-  }
-  return v;
-}
 
 Result<std::optional<notify::Topic>> TopicParam(const HttpRequest& req) {
   auto text = req.QueryParam("topic");
@@ -83,7 +70,7 @@ HttpResponse StreamResponse(Notifier& notifier, const HttpRequest& req,
   // otherwise start with the messages published from now on.
   std::optional<std::string> resume = req.Header("last-event-id");
   if (resume->empty()) resume = req.QueryParam("after");
-  auto after = ParseInt(resume, "Last-Event-ID", -1, 0, INT64_MAX);
+  auto after = ParseIntInRange(resume, "Last-Event-ID", -1, 0, INT64_MAX);
   if (!after.ok()) return HttpResponse::Error(after.status());
   if (*after < 0) {
     auto last = notifier.LastSequence();
@@ -182,9 +169,9 @@ void AddNotifyRoutes(Router& router, Notifier& notifier, NotifyRouteOptions opti
               [n](const HttpRequest& req) {
                 auto topic = TopicParam(req);
                 if (!topic.ok()) return HttpResponse::Error(topic.status());
-                auto after = ParseInt(req.QueryParam("after"), "after", 0, 0, INT64_MAX);
+                auto after = ParseIntInRange(req.QueryParam("after"), "after", 0, 0, INT64_MAX);
                 if (!after.ok()) return HttpResponse::Error(after.status());
-                auto limit = ParseInt(req.QueryParam("limit"), "limit", 100, 1, 1000);
+                auto limit = ParseIntInRange(req.QueryParam("limit"), "limit", 100, 1, 1000);
                 if (!limit.ok()) return HttpResponse::Error(limit.status());
                 auto page = n->ListMessages(*after, static_cast<int>(*limit), *topic);
                 if (!page.ok()) return HttpResponse::Error(page.status());
@@ -209,9 +196,9 @@ void AddNotifyRoutes(Router& router, Notifier& notifier, NotifyRouteOptions opti
   router.Add({"GET", "/v1/notifications/dead-letters", Role::kOperator,
               "Deliveries that used up their attempts: ?after=&limit= (1..1000).",
               [n](const HttpRequest& req) {
-                auto after = ParseInt(req.QueryParam("after"), "after", 0, 0, INT64_MAX);
+                auto after = ParseIntInRange(req.QueryParam("after"), "after", 0, 0, INT64_MAX);
                 if (!after.ok()) return HttpResponse::Error(after.status());
-                auto limit = ParseInt(req.QueryParam("limit"), "limit", 100, 1, 1000);
+                auto limit = ParseIntInRange(req.QueryParam("limit"), "limit", 100, 1, 1000);
                 if (!limit.ok()) return HttpResponse::Error(limit.status());
                 auto list = n->ListDeadLetters(*after, static_cast<int>(*limit));
                 if (!list.ok()) return HttpResponse::Error(list.status());

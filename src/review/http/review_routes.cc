@@ -1,8 +1,5 @@
 #include "review/http/review_routes.h"
 
-#include <cctype>
-#include <charconv>
-
 namespace loupe::server {
 namespace {
 
@@ -31,15 +28,8 @@ HttpResponse Error(const Status& s) {
 }
 
 Result<int> Limit(const HttpRequest& req, int fallback) {
-  const std::string text = req.QueryParam("limit").value_or("");
-  if (text.empty()) return fallback;
-  int v = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, v);
-  if (ec != std::errc() || ptr != end || v < 1 || v > 1000) {
-    return InvalidArgumentError("limit must be an integer in [1, 1000]");
-  }
-  return v;
+  ASSIGN_OR_RETURN(int64_t v, IntQueryParam(req, "limit", fallback, 1, 1000));
+  return static_cast<int>(v);
 }
 
 // {"Label": "x" | null, "NewLabel"?: bool}.
@@ -72,20 +62,9 @@ Result<int64_t> OptInt(const json& body, const char* name, int64_t fallback) {
   return v.get<int64_t>();
 }
 
-// The image's media type from its extension (the console shows it in an <img>).
-std::string ImageContentType(const std::string& key) {
-  auto dot = key.rfind('.');
-  std::string ext = dot == std::string::npos ? "" : key.substr(dot + 1);
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (ext == "jpg" || ext == "jpeg") return "image/jpeg";
-  if (ext == "png") return "image/png";
-  if (ext == "webp") return "image/webp";
-  return "application/octet-stream";
-}
-
 HttpResponse Image(std::string bytes, const std::string& key) {
   HttpResponse r;
-  r.content_type = ImageContentType(key);
+  r.content_type = ContentTypeForKey(key);
   r.body = std::move(bytes);
   r.headers.emplace_back("Cache-Control", "private, max-age=300");
   return r;
