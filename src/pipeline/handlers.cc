@@ -66,7 +66,19 @@ TaskOutcome Detect(PipelineServices& s, const json& input) {
     if (r.status().code() == StatusCode::kFailedPrecondition) {
       return TaskOutcome::Failure(kNoModel, r.status().message());
     }
-    return TaskOutcome::FromStatus(r.status());
+    TaskOutcome failed = TaskOutcome::FromStatus(r.status());
+    if (!failed.transient) {
+      // A broken or hostile upload still gets its result object, so a consumer waiting for
+      // detection_results/<file>.json learns why instead of waiting forever.
+      json record = {{"Image", {{"S3Object", {{"Name", *key}}}}},
+                     {"CustomLabels", json::array()},
+                     {"Error",
+                      {{"Code", std::string(StatusCodeName(r.status().code()))},
+                       {"Message", r.status().message()}}}};
+      auto put = s.store.Put(detect::ResultKeyFor(*key), record.dump(2));
+      if (!put.ok()) return TaskOutcome::FromStatus(put.status());
+    }
+    return failed;
   }
   json out = {{"Key", *key},
               {"ModelVersion", r->model_version},

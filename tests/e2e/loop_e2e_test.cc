@@ -229,6 +229,17 @@ TEST_F(LoopE2E, UploadsReviewsRetrainingAndBlueGreenDeployWithoutLoss) {
       low_images.insert("images_for_detection/" + file);
     }
   }
+  // A broken upload gets a result that says why (and no loop).
+  auto broken = c->Send("PUT", "/v1/objects/images_for_detection/broken.jpg",
+                        "this is not an image", "image/jpeg");
+  ASSERT_TRUE(broken.ok() && broken->status == 200);
+  ASSERT_TRUE(WaitFor([&] {
+    auto r = c->Send("GET", "/v1/objects/detection_results/broken.jpg.json");
+    return r.ok() && r->status == 200;
+  }));
+  json broken_result = Get(*c, "/v1/objects/detection_results/broken.jpg.json");
+  EXPECT_EQ(broken_result["Error"]["Code"], "InvalidArgument") << broken_result.dump();
+
   // Exactly one loop per low-confidence detection, none for confident ones.
   json loops = Get(*c, "/v1/human-loops?limit=1000")["HumanLoopSummaries"];
   std::map<std::string, int> loops_per_image;
