@@ -1,6 +1,8 @@
 #include "cli/api.h"
 
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 
 namespace loupe::cli {
 
@@ -17,6 +19,7 @@ std::optional<server::ClientResponse> Api::Call(std::string_view method, const s
     }
     client_ = std::move(c).value();
     client_->SetBearerToken(options_.token);
+    if (timeout_seconds_ > 0) client_->SetTimeoutSeconds(timeout_seconds_);
   }
   auto r = client_->Send(method, path, body, content_type);
   if (!r.ok()) {
@@ -54,6 +57,14 @@ std::optional<json> Api::CallJson(std::string_view method, const std::string& pa
 
 void Api::PrintError(const std::string& message) {
   std::fprintf(stderr, "error: %s\n", message.c_str());
+}
+
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 }  // namespace loupe::cli

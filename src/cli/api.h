@@ -16,7 +16,9 @@ namespace loupe::cli {
 
 class Api {
  public:
-  explicit Api(const ClientOptions& options) : options_(options) {}
+  // `timeout_seconds` > 0 bounds the wait for each answer (the client's default otherwise).
+  explicit Api(const ClientOptions& options, int timeout_seconds = 0)
+      : options_(options), timeout_seconds_(timeout_seconds) {}
 
   // The response if the server answered with a status below 400; otherwise prints the error
   // and returns nullopt.
@@ -31,7 +33,11 @@ class Api {
 
  private:
   const ClientOptions& options_;
+  const int timeout_seconds_;
   std::unique_ptr<server::HttpClient> client_;
 };
+
+// The bytes of a local file (an image to upload, an artifact file); nullopt if unreadable.
+std::optional<std::string> ReadFile(const std::string& path);
 
 }  // namespace loupe::cli

@@ -30,14 +30,6 @@ void PrintParamTable(const json& params) {
   }
 }
 
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 void AddParams(CLI::App& app, const ClientOptions& options, int* exit_code) {
   auto* params = app.add_subcommand("params", "Read and change run-time parameters");
   params->require_subcommand(1);

@@ -10,6 +10,7 @@
 #include <random>
 #include <sstream>
 
+#include "cli/api.h"
 #include "server/http_client.h"
 
 namespace loupe::cli {
@@ -21,77 +22,8 @@ using nlohmann::json;
 // Loading a model can take a while; control calls wait this long for their answer.
 constexpr int kControlTimeoutSeconds = 600;
 
-// A connected client plus error printing; one per command invocation.
-class ServingApi {
- public:
-  explicit ServingApi(const ClientOptions& options, int timeout_seconds = 60)
-      : options_(options), timeout_seconds_(timeout_seconds) {}
-
-  std::optional<server::ClientResponse> Call(std::string_view method, const std::string& path,
-                                             const std::string& body = "",
-                                             const std::string& content_type = "application/json") {
-    if (!client_) {
-      auto c = server::HttpClient::Create(options_.server);
-      if (!c.ok()) {
-        PrintError(c.status().ToString());
-        return std::nullopt;
-      }
-      client_ = std::move(c).value();
-      client_->SetBearerToken(options_.token);
-      client_->SetTimeoutSeconds(timeout_seconds_);
-    }
-    auto r = client_->Send(method, path, body, content_type);
-    if (!r.ok()) {
-      PrintError(r.status().ToString());
-      return std::nullopt;
-    }
-    if (r->status >= 400) {
-      json err = json::parse(r->body, nullptr, false);
-      if (!err.is_discarded() && err.contains("error")) {
-        PrintError(err["error"].value("code", "Error") + ": " + err["error"].value("message", ""));
-      } else {
-        PrintError("HTTP " + std::to_string(r->status) + " " + r->body);
-      }
-      if (r->status == 401 && options_.token.empty()) {
-        std::fputs(
-            "hint: set LOUPE_TOKEN or pass --token (create one with `loupe tokens create`)\n",
-            stderr);
-      }
-      return std::nullopt;
-    }
-    return std::move(r).value();
-  }
-
-  std::optional<json> CallJson(std::string_view method, const std::string& path,
-                               const std::string& body = "") {
-    auto r = Call(method, path, body);
-    if (!r) return std::nullopt;
-    if (r->body.empty()) return json::object();
-    json parsed = json::parse(r->body, nullptr, false);
-    if (parsed.is_discarded()) {
-      PrintError("server sent malformed JSON");
-      return std::nullopt;
-    }
-    return parsed;
-  }
-
-  static void PrintError(const std::string& message) {
-    std::fprintf(stderr, "error: %s\n", message.c_str());
-  }
-
- private:
-  const ClientOptions& options_;
-  const int timeout_seconds_;
-  std::unique_ptr<server::HttpClient> client_;
-};
-
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+// Listing and detection answer quickly; a stuck server should not hang the CLI.
+constexpr int kQueryTimeoutSeconds = 60;
 
 std::string ContentTypeFor(const fs::path& path) {
   std::string ext = path.extension().string();
@@ -165,10 +97,10 @@ void AddDetect(CLI::App& app, const ClientOptions& options, int* exit_code) {
   detect->add_option("--version", args->version, "A running version instead of production");
   detect->callback([&options, exit_code, args] {
     if (args->files.empty() && args->keys.empty()) {
-      ServingApi::PrintError("give image files or --key KEY");
+      Api::PrintError("give image files or --key KEY");
       return void(*exit_code = 2);
     }
-    ServingApi api(options);
+    Api api(options, kQueryTimeoutSeconds);
     auto print = [&options](const std::string& what, const json& r) {
       json line = {{"Image", what}};
       for (auto it = r.begin(); it != r.end(); ++it) line[it.key()] = it.value();
@@ -177,7 +109,7 @@ void AddDetect(CLI::App& app, const ClientOptions& options, int* exit_code) {
     for (const std::string& f : args->files) {
       auto bytes = ReadFile(f);
       if (!bytes) {
-        ServingApi::PrintError("cannot read " + f);
+        Api::PrintError("cannot read " + f);
         *exit_code = 1;
         continue;
       }
@@ -219,7 +151,7 @@ void AddModels(CLI::App& app, const ClientOptions& options, int* exit_code) {
   auto* ls = models->add_subcommand("ls", "List model versions (* = production)");
   ls->alias("list");
   ls->callback([&options, exit_code] {
-    ServingApi api(options);
+    Api api(options, kQueryTimeoutSeconds);
     auto r = api.CallJson("GET", "/v1/models");
     if (!r) return void(*exit_code = 1);
     options.json ? PrintJson(*r) : PrintVersionTable((*r)["versions"], (*r)["production"]);
@@ -229,7 +161,7 @@ void AddModels(CLI::App& app, const ClientOptions& options, int* exit_code) {
   auto* describe = models->add_subcommand("describe", "One version with its history");
   describe->add_option("version", *version, "Version name, e.g. v3")->required();
   describe->callback([&options, exit_code, version] {
-    ServingApi api(options);
+    Api api(options, kQueryTimeoutSeconds);
     auto r = api.CallJson("GET", "/v1/models/" + server::EncodePath(*version));
     if (!r) return void(*exit_code = 1);
     PrintJson(*r);
@@ -244,10 +176,10 @@ void AddModels(CLI::App& app, const ClientOptions& options, int* exit_code) {
   import->add_option("--version", *version, "Version name (default: the next v<N>)");
   import->callback([&options, exit_code, dir, version] {
     if (!fs::exists(fs::path(*dir) / "model.json")) {
-      ServingApi::PrintError(*dir + " is not a model artifact (no model.json)");
+      Api::PrintError(*dir + " is not a model artifact (no model.json)");
   return void(*exit_code = 1);
 }
-ServingApi api(options, kControlTimeoutSeconds);
+Api api(options, kControlTimeoutSeconds);
 const std::string prefix = StagingPrefix();
 std::vector<std::string> uploaded;
 std::error_code ec;
@@ -255,7 +187,7 @@ for (fs::recursive_directory_iterator it(*dir, ec), end; !ec && it != end; it.in
   if (!it->is_regular_file()) continue;
   auto bytes = ReadFile(it->path().string());
   if (!bytes) {
-    ServingApi::PrintError("cannot read " + it->path().string());
+    Api::PrintError("cannot read " + it->path().string());
     return void(*exit_code = 1);
   }
   std::string key = prefix + fs::relative(it->path(), *dir).generic_string();
@@ -282,7 +214,7 @@ auto control = [&options, exit_code, models](const char* name, const char* help,
   auto* cmd = models->add_subcommand(name, help);
   cmd->add_option("version", *target, "Version name")->required();
   cmd->callback([&options, exit_code, target, action] {
-    ServingApi api(options, kControlTimeoutSeconds);
+    Api api(options, kControlTimeoutSeconds);
     auto r = api.CallJson("POST", "/v1/models/" + server::EncodePath(*target) + "/" + action, "{}");
     if (!r) return void(*exit_code = 1);
     PrintVersion(options, *r);
@@ -297,7 +229,7 @@ auto* rollback = models->add_subcommand(
     "rollback", "Switch production back to VERSION (default: the previous production)");
 rollback->add_option("version", *target, "Version name");
 rollback->callback([&options, exit_code, target] {
-  ServingApi api(options, kControlTimeoutSeconds);
+  Api api(options, kControlTimeoutSeconds);
   json body = json::object();
   if (!target->empty()) body["version"] = *target;
   auto r = api.CallJson("POST", "/v1/endpoints/production/rollback", body.dump());
