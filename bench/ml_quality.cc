@@ -3,7 +3,8 @@
 // which generates the data sets (seeds 0, 1, 2; K=10 with 20 train/class; K=5 with 5/class)
 // and averages the runs.
 //
-//   ml_quality --data OUT [--tag NAME] [--backbone MODEL.pt] [--seed N] [--threads N]
+//   ml_quality --data OUT [--tag NAME] [--backbone MODEL.pt | --builtin ID] [--seed N]
+//              [--threads N] [--no-keypoints] [--open-set-share S]
 //
 // OUT is a `logogen.py generate` output: train/<label>/, test/<label>/, test_none/, test_novel/.
 #include <CLI/CLI.hpp>
@@ -57,19 +58,20 @@ std::string CpuModel() {
 
 int main(int argc, char** argv) {
   CLI::App app("loupe ML quality benchmark");
-  std::string data, tag = "run", backbone_path;
+  std::string data, tag = "run", backbone_path, builtin(ml::DefaultBackboneId());
   uint64_t seed = 0;
   int threads = 1;
   double threshold = 70;
-  bool keypoints = false;
+  bool no_keypoints = false;
   double open_set_share = -1;
   app.add_option("--data", data, "logogen output directory")->required();
   app.add_option("--tag", tag, "name prefix of the RESULT lines");
   app.add_option("--backbone", backbone_path, "TorchScript backbone instead of the builtin");
+  app.add_option("--builtin", builtin, "builtin backbone id");
   app.add_option("--seed", seed, "training seed");
   app.add_option("--threads", threads, "torch threads for training (prediction uses 1)");
   app.add_option("--threshold", threshold, "confidence for false-accept counting");
-  app.add_flag("--keypoints", keypoints, "fuse the SIFT keypoint stage");
+  app.add_flag("--no-keypoints", no_keypoints, "leave out the SIFT keypoint stage");
   app.add_option("--open-set-share", open_set_share, "override TrainOptions::open_set_share");
   CLI11_PARSE(app, argc, argv);
 
@@ -81,7 +83,7 @@ int main(int argc, char** argv) {
   };
   ml::SetComputeThreads(threads);
   Result<std::unique_ptr<ml::Backbone>> bb = backbone_path.empty()
-                                                 ? ml::LoadBuiltinBackbone(ml::DefaultBackboneId())
+                                                 ? ml::LoadBuiltinBackbone(builtin)
                                                  : ml::LoadTorchScriptBackbone(backbone_path);
   if (!bb.ok()) return fail(bb.status());
   std::shared_ptr<const ml::Backbone> backbone = std::move(*bb);
@@ -94,7 +96,7 @@ int main(int argc, char** argv) {
   opt.seed = seed;
   opt.test_fraction = 0;  // logogen's test/ is the test set
   opt.ensure_test_image = false;
-  opt.keypoints = keypoints;
+  opt.keypoints = !no_keypoints;
   if (open_set_share >= 0) opt.open_set_share = open_set_share;
   SystemClock clock;
   auto t0 = std::chrono::steady_clock::now();

@@ -53,25 +53,26 @@ T OrFail(Result<T> r) {
 
 struct TrainArgs {
   std::string dataset, out, backbone, previous;
+  std::string builtin{ml::DefaultBackboneId()};
   uint64_t seed = 0;
   double test_fraction = 0.2;
   int augmentations = 3;
   int threads = 1;
   bool quiet = false;
-  bool keypoints = false;
+  bool no_keypoints = false;
 };
 
 void RunTrain(const TrainArgs& args) {
   ml::SetComputeThreads(args.threads);
   auto source = OrFail(ml::OpenDirectorySource(args.dataset));
   std::unique_ptr<ml::Backbone> backbone =
-      args.backbone.empty() ? OrFail(ml::LoadBuiltinBackbone(ml::DefaultBackboneId()))
+      args.backbone.empty() ? OrFail(ml::LoadBuiltinBackbone(args.builtin))
                             : OrFail(ml::LoadTorchScriptBackbone(args.backbone));
   ml::TrainOptions opt;
   opt.seed = args.seed;
   opt.test_fraction = args.test_fraction;
   opt.augmentations = args.augmentations;
-  opt.keypoints = args.keypoints;
+  opt.keypoints = !args.no_keypoints;
   if (!args.previous.empty()) {
     std::ifstream in(fs::path(args.previous) / "manifest.jsonl");
     if (!in) Fail(NotFoundError("no manifest.jsonl in " + args.previous));
@@ -169,6 +170,8 @@ void RegisterMlCommands(CLI::App& app, int* exit_code) {
       ->add_option("--backbone", train_args->backbone,
                    "Bring-your-own TorchScript backbone (.pt with a .json beside it)")
       ->check(CLI::ExistingFile);
+  train->add_option("--builtin", train_args->builtin,
+                    "Builtin backbone: logo_v1_480 (default) or logo_v1 (faster, less accurate)");
   train->add_option("--previous", train_args->previous,
                     "Previous model directory: keep its train/test split");
   train->add_option("--test-fraction", train_args->test_fraction, "Share of images held out")
@@ -177,8 +180,8 @@ void RegisterMlCommands(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(0, 32));
   train->add_option("--threads", train_args->threads, "Compute threads")->check(CLI::Range(1, 256));
   train->add_flag("--quiet", train_args->quiet, "No progress on stderr");
-  train->add_flag("--keypoints", train_args->keypoints,
-                  "Fuse the classical SIFT keypoint stage (slower; see docs/ml.md)");
+  train->add_flag("--no-keypoints", train_args->no_keypoints,
+                  "Leave out the SIFT keypoint stage (faster, less accurate; see docs/ml.md)");
   train->callback(Guarded(exit_code, [train_args] { RunTrain(*train_args); }));
 
   struct EvalArgs {

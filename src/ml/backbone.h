@@ -46,6 +46,13 @@ struct BackboneInfo {
   std::filesystem::path source;
 };
 
+// Where in an image the network sees a logo: one logit per cell of a grid laid over the whole
+// image (row-major, height x width; higher = more likely part of a logo).
+struct SaliencyMap {
+  int width = 0, height = 0;
+  std::vector<float> logits;
+};
+
 struct BackboneOutput {
   int count = 0;  // images in the batch
   int dim = 0;
@@ -53,6 +60,8 @@ struct BackboneOutput {
   // count x channels x height x width; empty unless requested and available.
   std::vector<float> feature_map;
   int fm_channels = 0, fm_height = 0, fm_width = 0;
+  // One per image when the network localises logos (loupe's logo backbone), else empty.
+  std::vector<SaliencyMap> saliency;
 };
 
 class Backbone {
@@ -73,9 +82,19 @@ class Backbone {
 // feature map. Embeddings are L2-normalised. NotFound / InvalidArgument with the reason.
 Result<std::unique_ptr<Backbone>> LoadTorchScriptBackbone(const std::filesystem::path& pt_path);
 
+// How loupe's logo backbone is run: input short side and long-side cap (aspect kept), and the
+// temperature of the objectness attention that pools cell embeddings into the image embedding
+// (LogoNet::Forward). Builtin ids name fixed settings (builtin_backbones.cc).
+struct LogoBackboneOptions {
+  int short_side = 320;
+  int long_side = 448;
+  double attention_temperature = 1;
+};
+
 // loupe's logo backbone network (logo_net.h) from its safetensors weights, as builtin `id`.
 Result<std::unique_ptr<Backbone>> LoadLogoBackbone(const std::filesystem::path& weights,
-                                                   std::string id = "logo_v1");
+                                                   std::string id = "logo_v1",
+                                                   const LogoBackboneOptions& options = {});
 
 // Number of threads libtorch uses inside one Forward() (process-wide; default 1).
 void SetComputeThreads(int threads);

@@ -33,14 +33,31 @@ Result<fs::path> FindBackboneFile(const std::string& file) {
                        " (set LOUPE_BACKBONE_DIR)");
 }
 
+// The shipped settings of the logo network, by id. An id's meaning never changes: artifacts
+// name the id they were trained with.
+struct BuiltinLogoBackbone {
+  std::string_view id;
+  std::string_view weights;
+  LogoBackboneOptions options;
+};
+
+constexpr BuiltinLogoBackbone kBuiltins[] = {
+    // As pre-trained: short side 320, plain objectness attention.
+    {"logo_v1", "logo_v1.safetensors", {320, 448, 1.0}},
+    // Same weights at 1.5x the resolution, attention sharpened to the most logo-like cells:
+    // small logos cover more cells (docs/ml.md, "Choosing the default").
+    {"logo_v1_480", "logo_v1.safetensors", {480, 672, 0.25}},
+};
+
 }  // namespace
 
-std::string_view DefaultBackboneId() { return "logo_v1"; }
+std::string_view DefaultBackboneId() { return "logo_v1_480"; }
 
 Result<std::unique_ptr<Backbone>> LoadBuiltinBackbone(std::string_view id) {
-  if (id == "logo_v1") {
-    ASSIGN_OR_RETURN(fs::path weights, FindBackboneFile("logo_v1.safetensors"));
-    return LoadLogoBackbone(weights, std::string(id));
+  for (const BuiltinLogoBackbone& b : kBuiltins) {
+    if (b.id != id) continue;
+    ASSIGN_OR_RETURN(fs::path weights, FindBackboneFile(std::string(b.weights)));
+    return LoadLogoBackbone(weights, std::string(id), b.options);
   }
   return NotFoundError("unknown builtin backbone '" + std::string(id) + "'");
 }

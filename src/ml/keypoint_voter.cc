@@ -17,8 +17,25 @@ struct KeypointVoter::Index {
 
 KeypointVoter::~KeypointVoter() = default;
 
-KeypointSet ExtractKeypoints(const Image& image, const KeypointOptions& options) {
+namespace {
+
+// The cells of `map` within `margin` of its maximum.
+std::vector<uint8_t> ActiveCells(const SaliencyMap& map, float margin) {
+  const float top = *std::max_element(map.logits.begin(), map.logits.end());
+  std::vector<uint8_t> active(map.logits.size());
+  for (size_t i = 0; i < active.size(); ++i) active[i] = map.logits[i] >= top - margin;
+  return active;
+}
+
+}  // namespace
+
+KeypointSet ExtractKeypoints(const Image& image, const KeypointOptions& options,
+                             const SaliencyMap* saliency) {
   KeypointSet out;
+  const bool gated = saliency && options.saliency_margin > 0 && saliency->width > 0 &&
+                     saliency->height > 0 &&
+                     saliency->logits.size() ==
+                         static_cast<size_t>(saliency->width) * saliency->height;
   try {
     cv::Mat rgb(image.height, image.width, CV_8UC3, const_cast<uint8_t*>(image.rgb.data()));
     cv::Mat grey;
@@ -28,21 +45,55 @@ KeypointSet ExtractKeypoints(const Image& image, const KeypointOptions& options)
       const double s = static_cast<double>(options.max_side) / long_side;
       cv::resize(grey, grey, cv::Size(), s, s, cv::INTER_AREA);
     }
+    // Grid cell -> pixel rectangle of `grey`; with a gate, detect in the active cells' bounding
+    // box grown by one cell, then keep the keypoints that fall in an active cell.
+    std::vector<uint8_t> active;
+    cv::Rect roi(0, 0, grey.cols, grey.rows);
+    const double cell_w = gated ? static_cast<double>(grey.cols) / saliency->width : 1;
+    const double cell_h = gated ? static_cast<double>(grey.rows) / saliency->height : 1;
+    if (gated) {
+      active = ActiveCells(*saliency, options.saliency_margin);
+      int c0 = saliency->width, c1 = -1, r0 = saliency->height, r1 = -1;
+      for (int r = 0; r < saliency->height; ++r) {
+        for (int c = 0; c < saliency->width; ++c) {
+          if (!active[static_cast<size_t>(r) * saliency->width + c]) continue;
+          c0 = std::min(c0, c);
+          c1 = std::max(c1, c);
+          r0 = std::min(r0, r);
+          r1 = std::max(r1, r);
+        }
+      }
+      const int x0 = std::max(0, static_cast<int>((c0 - 1) * cell_w));
+      const int y0 = std::max(0, static_cast<int>((r0 - 1) * cell_h));
+      const int x1 = std::min(grey.cols, static_cast<int>(std::ceil((c1 + 2) * cell_w)));
+      const int y1 = std::min(grey.rows, static_cast<int>(std::ceil((r1 + 2) * cell_h)));
+      roi = cv::Rect(x0, y0, std::max(1, x1 - x0), std::max(1, y1 - y0));
+    }
     cv::Ptr<cv::SIFT> sift = cv::SIFT::create(options.max_keypoints);
     std::vector<cv::KeyPoint> kps;
     cv::Mat desc;
-    sift->detectAndCompute(grey, cv::noArray(), kps, desc);
+    sift->detectAndCompute(grey(roi), cv::noArray(), kps, desc);
     if (desc.empty()) return out;
-    out.rows = desc.rows;
-    out.descriptors.resize(static_cast<size_t>(desc.rows) * 128);
+    std::vector<int> keep;
     for (int r = 0; r < desc.rows; ++r) {
-      const float* d = desc.ptr<float>(r);
+      if (gated) {
+        const int c = std::clamp(static_cast<int>((kps[r].pt.x + roi.x) / cell_w), 0,
+                                 saliency->width - 1);
+        const int row = std::clamp(static_cast<int>((kps[r].pt.y + roi.y) / cell_h), 0,
+                                   saliency->height - 1);
+        if (!active[static_cast<size_t>(row) * saliency->width + c]) continue;
+      }
+      keep.push_back(r);
+    }
+    out.rows = static_cast<int>(keep.size());
+    out.descriptors.resize(keep.size() * 128);
+    for (size_t i = 0; i < keep.size(); ++i) {
+      const float* d = desc.ptr<float>(keep[i]);
       double l1 = 0;
       for (int c = 0; c < 128; ++c) l1 += std::abs(d[c]);
       for (int c = 0; c < 128; ++c) {
         const double v = l1 > 0 ? std::sqrt(std::abs(d[c]) / l1) : 0.0;  // RootSIFT
-        out.descriptors[static_cast<size_t>(r) * 128 + c] =
-            static_cast<uint8_t>(std::lround(std::min(1.0, v) * 255));
+        out.descriptors[i * 128 + c] = static_cast<uint8_t>(std::lround(std::min(1.0, v) * 255));
       }
     }
   } catch (const cv::Exception&) {
@@ -139,7 +190,7 @@ std::vector<int> KeypointVoter::Votes(const KeypointSet& query, int exclude) con
 }
 
 std::string KeypointVoter::Serialize() const {
-  std::string out = "LKPV1";
+  std::string out = "LKPV2";
   auto put = [&](int32_t v) { out.append(reinterpret_cast<const char*>(&v), 4); };
   put(num_classes_);
   put(options_.max_keypoints);
@@ -147,6 +198,7 @@ std::string KeypointVoter::Serialize() const {
   put(static_cast<int32_t>(std::lround(options_.ratio * 1000)));
   put(options_.neighbours);
   put(options_.checks);
+  put(static_cast<int32_t>(std::lround(options_.saliency_margin * 1000)));
   put(static_cast<int32_t>(sets_.size()));
   for (size_t i = 0; i < sets_.size(); ++i) {
     put(classes_[i]);
@@ -159,16 +211,18 @@ std::string KeypointVoter::Serialize() const {
 
 Result<std::unique_ptr<KeypointVoter>> KeypointVoter::Deserialize(std::string_view bytes) {
   size_t pos = 5;
-  if (bytes.substr(0, 5) != "LKPV1") return InvalidArgumentError("not a keypoint index");
+  // LKPV1 (no saliency gate) is still read: its models were trained on ungated keypoints.
+  const bool v1 = bytes.substr(0, 5) == "LKPV1";
+  if (!v1 && bytes.substr(0, 5) != "LKPV2") return InvalidArgumentError("not a keypoint index");
   auto get = [&](int32_t* v) {
     if (pos + 4 > bytes.size()) return false;
     std::memcpy(v, bytes.data() + pos, 4);
     pos += 4;
     return true;
   };
-  int32_t num_classes, max_kp, max_side, ratio, neighbours, checks, n;
+  int32_t num_classes, max_kp, max_side, ratio, neighbours, checks, margin = 0, n;
   if (!get(&num_classes) || !get(&max_kp) || !get(&max_side) || !get(&ratio) || !get(&neighbours) ||
-      !get(&checks) || !get(&n) || n < 0) {
+      !get(&checks) || (!v1 && !get(&margin)) || !get(&n) || n < 0 || margin < 0) {
     return InvalidArgumentError("truncated keypoint index");
   }
   KeypointOptions opt;
@@ -177,6 +231,7 @@ Result<std::unique_ptr<KeypointVoter>> KeypointVoter::Deserialize(std::string_vi
   opt.ratio = ratio / 1000.0f;
   opt.neighbours = neighbours;
   opt.checks = checks;
+  opt.saliency_margin = margin / 1000.0f;
   std::vector<KeypointSet> sets(n);
   std::vector<int> classes(n);
   for (int32_t i = 0; i < n; ++i) {

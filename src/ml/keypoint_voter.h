@@ -5,6 +5,11 @@
 // descriptor when that is closer than `ratio` x the nearest descriptor of any other label
 // (the class-aware ratio test). No geometry. Its per-label vote counts are fused with the
 // embedding head's logits by the trainer (z_c + weight * ln(1 + votes_c)).
+// With a backbone that localises logos (BackboneOutput::saliency), only keypoints where the
+// network sees a logo count, at training and at prediction: the image is cut to the cells
+// whose saliency is within `saliency_margin` of the image's maximum (plus one cell around),
+// and keypoints outside those cells are dropped. Background keypoints, which match other
+// photos' backgrounds at random, stay out of the index and out of the vote.
 // Thread-safe after construction: Votes() serialises on an internal mutex around the index.
 
 #include <memory>
@@ -14,6 +19,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "ml/backbone.h"
 #include "ml/image_decode.h"
 
 namespace loupe::ml {
@@ -24,6 +30,8 @@ struct KeypointOptions {
   float ratio = 0.8f;
   int neighbours = 8;  // k of the k-NN search (the other-label neighbour is searched among them)
   int checks = 32;     // FLANN search effort
+  // Saliency gate (see above); 0 = every keypoint counts, saliency or not.
+  float saliency_margin = 4;
 };
 
 // RootSIFT descriptors of one image: rows x 128 uint8 (value * 255).
@@ -32,7 +40,9 @@ struct KeypointSet {
   std::vector<uint8_t> descriptors;
 };
 
-KeypointSet ExtractKeypoints(const Image& image, const KeypointOptions& options = {});
+// `saliency` (optional) gates the keypoints when options.saliency_margin > 0.
+KeypointSet ExtractKeypoints(const Image& image, const KeypointOptions& options = {},
+                             const SaliencyMap* saliency = nullptr);
 
 class KeypointVoter {
  public:

@@ -1,6 +1,7 @@
 // Adapter: loupe's logo backbone network (logo_net.h, weights assets/backbone/*.safetensors) as
-// a Backbone. Preprocessing: keep the aspect, short side 320, long side <= 448 (the size the
-// network was trained and measured at); images of different sizes run one at a time.
+// a Backbone. Preprocessing: keep the aspect, short side and long-side cap from
+// LogoBackboneOptions; images of different sizes run one at a time. Every image also gets its
+// objectness map as a SaliencyMap.
 #include <fstream>
 #include <sstream>
 
@@ -13,8 +14,10 @@ namespace {
 
 class LogoBackbone final : public Backbone {
  public:
-  LogoBackbone(std::unique_ptr<LogoNet> net, BackboneInfo info)
-      : net_(std::move(net)), info_(std::move(info)) {}
+  LogoBackbone(std::unique_ptr<LogoNet> net, BackboneInfo info, double attention_temperature)
+      : net_(std::move(net)),
+        info_(std::move(info)),
+        attention_temperature_(attention_temperature) {}
 
   const BackboneInfo& info() const override { return info_; }
 
@@ -31,11 +34,16 @@ class LogoBackbone final : public Backbone {
         auto [w, h] = InputSize(*img, info_.preprocessing);
         torch::Tensor x = torch::empty({1, 3, h, w});
         PreprocessInto(*img, info_.preprocessing, x.data_ptr<float>());
-        ASSIGN_OR_RETURN(LogoNetOutput o, net_->Forward(x));
+        ASSIGN_OR_RETURN(LogoNetOutput o, net_->Forward(x, attention_temperature_));
         torch::Tensor e = o.embedding.contiguous();
         if (e.size(1) != out.dim) return InternalError("logo backbone: unexpected embedding size");
         out.embeddings.insert(out.embeddings.end(), e.data_ptr<float>(),
                               e.data_ptr<float>() + out.dim);
+        torch::Tensor obj = o.objectness.contiguous();
+        SaliencyMap& map = out.saliency.emplace_back();
+        map.height = static_cast<int>(obj.size(1));
+        map.width = static_cast<int>(obj.size(2));
+        map.logits.assign(obj.data_ptr<float>(), obj.data_ptr<float>() + obj.numel());
         // Feature maps only for a single image (sizes differ between images).
         if (want_feature_map && images.size() == 1) {
           torch::Tensor c = o.cells.contiguous();
@@ -54,12 +62,18 @@ class LogoBackbone final : public Backbone {
  private:
   std::unique_ptr<LogoNet> net_;
   BackboneInfo info_;
+  double attention_temperature_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Backbone>> LoadLogoBackbone(const std::filesystem::path& weights,
-                                                   std::string id) {
+                                                   std::string id,
+                                                   const LogoBackboneOptions& options) {
+  if (options.short_side < 32 || options.long_side < options.short_side ||
+      !(options.attention_temperature > 0)) {
+    return InvalidArgumentError("logo backbone: bad input size or attention temperature");
+  }
   std::ifstream in(weights, std::ios::binary);
   if (!in) return NotFoundError("cannot read " + weights.string());
   std::ostringstream ss;
@@ -71,11 +85,12 @@ Result<std::unique_ptr<Backbone>> LoadLogoBackbone(const std::filesystem::path& 
   info.sha256 = Sha256Hex(ss.str());
   info.embedding_dim = net->spec().embedding_dim;
   info.preprocessing.resize = ResizeMode::kKeepAspect;
-  info.preprocessing.input_height = 320;  // short side
-  info.preprocessing.input_width = 448;   // long-side cap
+  info.preprocessing.input_height = options.short_side;
+  info.preprocessing.input_width = options.long_side;  // long-side cap
   info.preprocessing.mean = net->spec().mean;
   info.preprocessing.std = net->spec().std;
-  return std::unique_ptr<Backbone>(new LogoBackbone(std::move(net), std::move(info)));
+  return std::unique_ptr<Backbone>(
+      new LogoBackbone(std::move(net), std::move(info), options.attention_temperature));
 }
 
 }  // namespace loupe::ml

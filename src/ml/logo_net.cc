@@ -256,7 +256,8 @@ torch::Tensor LogoNet::Apply(const Conv& c, const torch::Tensor& x, bool relu) {
   return relu ? torch::relu_(y) : y;
 }
 
-Result<LogoNetOutput> LogoNet::Forward(const torch::Tensor& batch) const {
+Result<LogoNetOutput> LogoNet::Forward(const torch::Tensor& batch,
+                                       double attention_temperature) const {
   if (!batch.defined() || batch.dim() != 4 || batch.size(1) != 3 || batch.size(0) < 1) {
     return InvalidArgumentError("LogoNet input must be [N,3,H,W]");
   }
@@ -265,6 +266,9 @@ Result<LogoNetOutput> LogoNet::Forward(const torch::Tensor& batch) const {
   }
   if (batch.scalar_type() != torch::kFloat32 || !batch.device().is_cpu()) {
     return InvalidArgumentError("LogoNet input must be a float32 CPU tensor");
+  }
+  if (!(attention_temperature > 0)) {
+    return InvalidArgumentError("LogoNet attention temperature must be positive");
   }
   try {
     torch::NoGradGuard no_grad;
@@ -289,7 +293,7 @@ Result<LogoNetOutput> LogoNet::Forward(const torch::Tensor& batch) const {
     torch::Tensor obj = Apply(objectness_, p, false).select(1, 0);  // [N,h,w]
     torch::Tensor cells = Apply(emb2_, Apply(emb1_, p, true), false);
     const int64_t n = cells.size(0), d = cells.size(1);
-    torch::Tensor att = torch::softmax(obj.reshape({n, -1}), 1);  // [N,hw]
+    torch::Tensor att = torch::softmax(obj.reshape({n, -1}) / attention_temperature, 1);  // [N,hw]
     torch::Tensor emb = torch::bmm(cells.reshape({n, d, -1}), att.unsqueeze(2)).squeeze(2);
     emb =
         torch::nn::functional::normalize(emb, torch::nn::functional::NormalizeFuncOptions().dim(1));

@@ -63,8 +63,11 @@ class LogoNet final {
   static Result<std::unique_ptr<LogoNet>> Load(const std::filesystem::path& path);
 
   // batch: [N, 3, H, W] float32 on the CPU, normalised as spec() says, H and W >= 32.
-  // InvalidArgument on a wrongly shaped batch; Internal if libtorch fails.
-  Result<LogoNetOutput> Forward(const torch::Tensor& batch) const;
+  // The image embedding pools the cell embeddings with softmax(objectness / temperature)
+  // weights: 1 is what the network was trained with; smaller values look at the
+  // highest-objectness cells only. InvalidArgument on a wrongly shaped batch or a temperature
+  // <= 0; Internal if libtorch fails.
+  Result<LogoNetOutput> Forward(const torch::Tensor& batch, double attention_temperature = 1) const;
 
   const LogoNetSpec& spec() const { return spec_; }
   // The file's __metadata__ (string values; JSON-encoded where structured).

@@ -58,8 +58,10 @@ Result<std::vector<Prediction>> Predictor::PredictBatch(
   for (int i = 0; i < emb.count; ++i) {
     std::vector<int> votes;
     if (artifact_.keypoints) {
-      votes =
-          artifact_.keypoints->Votes(ExtractKeypoints(*images[i], artifact_.keypoints->options()));
+      const SaliencyMap* saliency =
+          static_cast<size_t>(i) < emb.saliency.size() ? &emb.saliency[i] : nullptr;
+      votes = artifact_.keypoints->Votes(
+          ExtractKeypoints(*images[i], artifact_.keypoints->options(), saliency));
     }
     out.push_back(FromEmbedding(&emb.embeddings[static_cast<size_t>(i) * emb.dim],
                                 artifact_.keypoints ? &votes : nullptr));

@@ -86,8 +86,10 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
       e.image = static_cast<int>(i);
       e.cls = cls;
       e.original = b == 0;
-      if (b == 0 && options.keypoints)
-        e.keypoints = ExtractKeypoints(*decoded, options.keypoint_options);
+      if (b == 0 && options.keypoints) {
+        e.keypoints = ExtractKeypoints(*decoded, options.keypoint_options,
+                                       out.saliency.empty() ? nullptr : &out.saliency[0]);
+      }
       e.embedding.assign(out.embeddings.begin() + static_cast<size_t>(b) * dim,
                          out.embeddings.begin() + static_cast<size_t>(b + 1) * dim);
       (is_test ? test : train).push_back(std::move(e));
@@ -111,13 +113,18 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
       sets.push_back(e.keypoints);
       classes.push_back(e.cls);
     }
-    ASSIGN_OR_RETURN(
-        std::unique_ptr<KeypointVoter> built,
-        KeypointVoter::Build(std::move(sets), std::move(classes), k, options.keypoint_options));
-    voter = std::move(built);
+    Result<std::unique_ptr<KeypointVoter>> built =
+        KeypointVoter::Build(std::move(sets), std::move(classes), k, options.keypoint_options);
+    if (built.ok()) {
+      voter = std::move(*built);
+    } else if (built.status().code() == StatusCode::kFailedPrecondition) {
+      result.warnings.push_back("keypoint stage dropped: " + built.status().message());
+    } else {
+      return built.status();
+    }
     for (std::vector<Embedded>* set : {&train, &test}) {
       for (Embedded& e : *set) {
-        if (e.original) e.votes = voter->Votes(e.keypoints, e.voter_image);
+        if (voter && e.original) e.votes = voter->Votes(e.keypoints, e.voter_image);
         e.keypoints = KeypointSet{};
       }
     }
@@ -205,7 +212,7 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
     }
     for (size_t i = 0; i < samples.size(); ++i) samples[i].evidence = VoteEvidence(sample_votes[i]);
     const std::vector<double> weights =
-        voter ? std::vector<double>{0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0}
+        voter ? std::vector<double>{0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0}
               : std::vector<double>{0.0};
     ASSIGN_OR_RETURN(calibration, FitCalibration(samples, open_set, none_class, weights));
   } else {
