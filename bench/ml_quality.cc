@@ -4,7 +4,7 @@
 // and averages the runs.
 //
 //   ml_quality --data OUT [--tag NAME] [--backbone MODEL.pt | --builtin ID] [--seed N]
-//              [--threads N] [--no-keypoints] [--open-set-share S]
+//              [--threads N] [--no-keypoints] [--open-set-share S] [--background-share S]
 //
 // OUT is a `logogen.py generate` output: train/<label>/, test/<label>/, test_none/, test_novel/.
 #include <CLI/CLI.hpp>
@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
   int threads = 1;
   double threshold = 70;
   bool no_keypoints = false;
-  double open_set_share = -1;
+  double open_set_share = -1, background_share = -1;
   app.add_option("--data", data, "logogen output directory")->required();
   app.add_option("--tag", tag, "name prefix of the RESULT lines");
   app.add_option("--backbone", backbone_path, "TorchScript backbone instead of the builtin");
@@ -73,6 +73,8 @@ int main(int argc, char** argv) {
   app.add_option("--threshold", threshold, "confidence for false-accept counting");
   app.add_flag("--no-keypoints", no_keypoints, "leave out the SIFT keypoint stage");
   app.add_option("--open-set-share", open_set_share, "override TrainOptions::open_set_share");
+  app.add_option("--background-share", background_share,
+                 "override TrainOptions::background_share");
   CLI11_PARSE(app, argc, argv);
 
   std::cout << "MACHINE cpu=\"" << CpuModel() << "\" cores=" << std::thread::hardware_concurrency()
@@ -98,6 +100,7 @@ int main(int argc, char** argv) {
   opt.ensure_test_image = false;
   opt.keypoints = !no_keypoints;
   if (open_set_share >= 0) opt.open_set_share = open_set_share;
+  if (background_share >= 0) opt.background_share = background_share;
   SystemClock clock;
   auto t0 = std::chrono::steady_clock::now();
   Result<ml::TrainResult> trained = ml::Train(**source, *backbone, opt, clock);
@@ -169,6 +172,7 @@ int main(int argc, char** argv) {
             << "RESULT " << tag << ".cv_top1=" << a.cv_top1 << " ratio\n"
             << "RESULT " << tag << ".temperature=" << a.calibration.temperature << " -\n"
             << "RESULT " << tag << ".keypoint_weight=" << a.calibration.evidence_weight << " -\n"
+            << "RESULT " << tag << ".saliency_weight=" << a.calibration.saliency_weight << " -\n"
             << "HEAD " << tag << " type=" << a.head_type << "\n"
             << "RESULT " << tag << ".train_wall=" << train_s << " s\n"
             << "RESULT " << tag << ".predict_p50=" << pct(0.5) << " ms\n"

@@ -70,7 +70,8 @@ Status SaveArtifact(const ModelArtifact& a, std::string_view manifest, const fs:
   j["calibration"] = {{"temperature", a.calibration.temperature},
                       {"has_none_logit", a.calibration.has_none_logit},
                       {"none_logit", a.calibration.none_logit},
-                      {"evidence_weight", a.calibration.evidence_weight}};
+                      {"evidence_weight", a.calibration.evidence_weight},
+                      {"saliency_weight", a.calibration.saliency_weight}};
   j["keypoints"] = {{"file", a.keypoints ? "keypoints.bin" : ""}};
   j["metrics"] = {{"top1_accuracy", a.evaluation.top1_accuracy},
                   {"macro_f1", a.evaluation.macro_f1},
@@ -142,6 +143,7 @@ Result<ModelArtifact> ReadArtifact(const fs::path& dir) {
     a.calibration.has_none_logit = c.at("has_none_logit").get<bool>();
     a.calibration.none_logit = c.at("none_logit").get<double>();
     a.calibration.evidence_weight = c.at("evidence_weight").get<double>();
+    a.calibration.saliency_weight = c.value("saliency_weight", 0.0);  // absent in older models
     const nlohmann::json& kp = j.at("keypoints");
     if (!kp.at("file").get<std::string>().empty()) {
       ASSIGN_OR_RETURN(std::string bin, ReadFile(dir / "keypoints.bin"));

@@ -53,6 +53,9 @@ struct SaliencyMap {
   std::vector<float> logits;
 };
 
+// The map's highest logit; 0 for a null or empty map.
+double SaliencyPeak(const SaliencyMap* map);
+
 struct BackboneOutput {
   int count = 0;  // images in the batch
   int dim = 0;

@@ -34,10 +34,12 @@ double GoldenMin(const std::function<double(double)>& f, double lo, double hi, i
 }  // namespace
 
 std::vector<double> CalibratedProbabilities(const std::vector<double>& logits, const Calibration& c,
-                                            const std::vector<double>* evidence) {
+                                            const std::vector<double>* evidence,
+                                            double saliency_peak) {
   std::vector<double> p(logits.size() + 1);
   std::vector<double> z(logits.size());
-  double zmax = c.has_none_logit ? c.none_logit : -1e300;
+  const double none = c.none_logit - c.saliency_weight * saliency_peak;
+  double zmax = c.has_none_logit ? none : -1e300;
   for (size_t k = 0; k < logits.size(); ++k) {
     z[k] = logits[k] / c.temperature;
     if (evidence && k < evidence->size()) z[k] += c.evidence_weight * (*evidence)[k];
@@ -48,7 +50,7 @@ std::vector<double> CalibratedProbabilities(const std::vector<double>& logits, c
     p[k] = std::exp(z[k] - zmax);
     sum += p[k];
   }
-  p.back() = c.has_none_logit ? std::exp(c.none_logit - zmax) : 0.0;
+  p.back() = c.has_none_logit ? std::exp(none - zmax) : 0.0;
   sum += p.back();
   for (double& v : p) v /= sum;
   return p;
@@ -58,7 +60,7 @@ double CalibrationNll(const std::vector<CalibrationSample>& samples, const Calib
                       int none_class) {
   double nll = 0, wsum = 0;
   for (const CalibrationSample& s : samples) {
-    std::vector<double> p = CalibratedProbabilities(s.logits, c, &s.evidence);
+    std::vector<double> p = CalibratedProbabilities(s.logits, c, &s.evidence, s.saliency_peak);
     double q;
     if (s.target < 0 || s.target == none_class) {
       q = p.back() + (none_class >= 0 ? p[none_class] : 0.0);
@@ -73,15 +75,25 @@ double CalibrationNll(const std::vector<CalibrationSample>& samples, const Calib
 
 Result<Calibration> FitCalibration(const std::vector<CalibrationSample>& samples,
                                    bool fit_none_logit, int none_class,
-                                   const std::vector<double>& evidence_weights) {
+                                   const std::vector<double>& evidence_weights,
+                                   const std::vector<double>& saliency_weights) {
   if (samples.empty()) return InvalidArgumentError("no held-out samples to calibrate on");
-  if (evidence_weights.empty()) return InvalidArgumentError("no evidence weights to try");
+  if (evidence_weights.empty() || saliency_weights.empty()) {
+    return InvalidArgumentError("no evidence or saliency weights to try");
+  }
+  std::vector<std::pair<double, double>> grid;
+  for (double ew : evidence_weights) {
+    for (double sw : fit_none_logit ? saliency_weights : std::vector<double>{0.0}) {
+      grid.emplace_back(ew, sw);
+    }
+  }
   Calibration winner;
   double winner_nll = 1e300;
-  for (double ew : evidence_weights) {
+  for (const auto& [ew, sw] : grid) {
     Calibration best;
     best.has_none_logit = fit_none_logit;
     best.evidence_weight = ew;
+    best.saliency_weight = sw;
     auto best_b0 = [&](double temperature) {
       Calibration c = best;
       c.temperature = temperature;

@@ -67,6 +67,36 @@ TEST(Calibration, AddsWeightedEvidenceAfterTheTemperatureAndFitsItsWeight) {
   EXPECT_DOUBLE_EQ(fit->evidence_weight, 1.0);
 }
 
+TEST(Calibration, SaliencyPeakLowersTheNoneLogitAndItsWeightIsFitted) {
+  Calibration c;
+  c.has_none_logit = true;
+  c.none_logit = 2;
+  c.saliency_weight = 0.5;
+  // none logit = 2 - 0.5 * 4 = 0: softmax(0, 0, 0).
+  std::vector<double> p = CalibratedProbabilities({0, 0}, c, nullptr, 4.0);
+  EXPECT_NEAR(p[2], 1.0 / 3, 1e-12);
+  // Peak 0: none logit 2.
+  p = CalibratedProbabilities({0, 0}, c, nullptr, 0.0);
+  EXPECT_NEAR(p[2], std::exp(2.0) / (2 + std::exp(2.0)), 1e-12);
+  // Images with a strong peak (6) are always a label, images with a weak one (0) never:
+  // a positive saliency weight separates them, weight 0 cannot.
+  std::vector<CalibrationSample> samples;
+  for (int i = 0; i < 4; ++i) {
+    samples.push_back({{1, 0}, i % 2, 1.0, {}, 6.0});
+    samples.push_back({{1, 0}, -1, 1.0, {}, 0.0});
+  }
+  Result<Calibration> fit = FitCalibration(samples, true, -1, {0.0}, {0.0, 0.5, 1.5});
+  ASSERT_TRUE(fit.ok());
+  EXPECT_DOUBLE_EQ(fit->saliency_weight, 1.5);
+  Result<Calibration> flat = FitCalibration(samples, true, -1, {0.0}, {0.0});
+  ASSERT_TRUE(flat.ok());
+  EXPECT_LT(CalibrationNll(samples, *fit), CalibrationNll(samples, *flat));
+  // Without a none logit the saliency weight is not fitted.
+  Result<Calibration> closed = FitCalibration(samples, false, -1, {0.0}, {0.0, 1.5});
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ(closed->saliency_weight, 0.0);
+}
+
 TEST(Calibration, ExpectedCalibrationErrorByHand) {
   // Bin [0.6, 0.667): confidences 0.6, 0.6, accuracy 1 -> |1 - 0.6| * 2/4;
   // bin [0.867, 0.933): 0.9, 0.9, accuracy 0.5 -> |0.5 - 0.9| * 2/4. ECE = 0.4.

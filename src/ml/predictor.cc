@@ -32,11 +32,12 @@ DecodeOptions Predictor::DecodeOptionsFor(const ImageLimits& limits) const {
   return opt;
 }
 
-Prediction Predictor::FromEmbedding(const float* embedding, const std::vector<int>* votes) const {
+Prediction Predictor::FromEmbedding(const float* embedding, const std::vector<int>* votes,
+                                    double saliency_peak) const {
   std::vector<double> evidence;
   if (votes) evidence = VoteEvidence(*votes);
-  std::vector<double> probs =
-      CalibratedProbabilities(artifact_.head.Logits(embedding), artifact_.calibration, &evidence);
+  std::vector<double> probs = CalibratedProbabilities(
+      artifact_.head.Logits(embedding), artifact_.calibration, &evidence, saliency_peak);
   Prediction out;
   out.none_confidence = 100 * probs.back();
   if (artifact_.none_class >= 0) out.none_confidence += 100 * probs[artifact_.none_class];
@@ -56,15 +57,15 @@ Result<std::vector<Prediction>> Predictor::PredictBatch(
   std::vector<Prediction> out;
   out.reserve(emb.count);
   for (int i = 0; i < emb.count; ++i) {
+    const SaliencyMap* saliency =
+        static_cast<size_t>(i) < emb.saliency.size() ? &emb.saliency[i] : nullptr;
     std::vector<int> votes;
     if (artifact_.keypoints) {
-      const SaliencyMap* saliency =
-          static_cast<size_t>(i) < emb.saliency.size() ? &emb.saliency[i] : nullptr;
       votes = artifact_.keypoints->Votes(
           ExtractKeypoints(*images[i], artifact_.keypoints->options(), saliency));
     }
     out.push_back(FromEmbedding(&emb.embeddings[static_cast<size_t>(i) * emb.dim],
-                                artifact_.keypoints ? &votes : nullptr));
+                                artifact_.keypoints ? &votes : nullptr, SaliencyPeak(saliency)));
   }
   return out;
 }

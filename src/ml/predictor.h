@@ -47,8 +47,10 @@ class Predictor {
   // The decode options that fit this model's input (DCT-scaled JPEG decode).
   DecodeOptions DecodeOptionsFor(const ImageLimits& limits) const;
   // Head (+ keypoint votes, one per label, when the model has the keypoint stage) and
-  // calibration on an embedding (dim floats).
-  Prediction FromEmbedding(const float* embedding, const std::vector<int>* votes = nullptr) const;
+  // calibration on an embedding (dim floats); `saliency_peak` is the image's highest saliency
+  // logit (Calibration::saliency_weight), 0 without one.
+  Prediction FromEmbedding(const float* embedding, const std::vector<int>* votes = nullptr,
+                           double saliency_peak = 0) const;
   // Whether the model has the keypoint stage (needs larger decoded images).
   bool uses_keypoints() const { return artifact_.keypoints != nullptr; }
 

@@ -8,6 +8,11 @@
 
 namespace loupe::ml {
 
+double SaliencyPeak(const SaliencyMap* map) {
+  if (!map || map->logits.empty()) return 0;
+  return *std::max_element(map->logits.begin(), map->logits.end());
+}
+
 std::pair<int, int> InputSize(const Image& image, const Preprocessing& p) {
   if (p.resize == ResizeMode::kStretch) return {p.input_width, p.input_height};
   const double s =

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <array>
+#include <optional>
 #include <random>
 
 #include "core/sha256.h"
@@ -21,13 +23,59 @@ struct Embedded {
   KeypointSet keypoints;  // originals only, with TrainOptions::keypoints
   int voter_image = -1;   // index in the KeypointVoter (label-class train originals)
   std::vector<int> votes;
+  double saliency_peak = 0;  // SaliencyPeak of its saliency map (0 without one)
 };
+
 
 int ArgMaxLabel(const std::vector<double>& probs, int k) {
   return static_cast<int>(std::max_element(probs.begin(), probs.begin() + k) - probs.begin());
 }
 
 }  // namespace
+
+std::optional<Image> BackgroundCrop(const Image& image, const SaliencyMap& map, float margin) {
+  if (map.width < 2 || map.height < 2 ||
+      map.logits.size() != static_cast<size_t>(map.width) * map.height) {
+    return std::nullopt;
+  }
+  const double top = SaliencyPeak(&map);
+  // Cell rectangles [c0, c1) x [r0, r1) of the four halves.
+  const int hw = map.width / 2, hh = map.height / 2;
+  const std::array<std::array<int, 4>, 4> halves = {{{0, hw, 0, map.height},
+                                                     {map.width - hw, map.width, 0, map.height},
+                                                     {0, map.width, 0, hh},
+                                                     {0, map.width, map.height - hh, map.height}}};
+  double best = 1e300;
+  const std::array<int, 4>* pick = nullptr;
+  for (const auto& h : halves) {
+    double peak = -1e300;
+    for (int r = h[2]; r < h[3]; ++r) {
+      for (int c = h[0]; c < h[1]; ++c) {
+        peak = std::max(peak, static_cast<double>(map.logits[static_cast<size_t>(r) * map.width + c]));
+      }
+    }
+    if (peak < best) {
+      best = peak;
+      pick = &h;
+    }
+  }
+  if (!pick || best > top - margin) return std::nullopt;
+  const double sx = static_cast<double>(image.width) / map.width;
+  const double sy = static_cast<double>(image.height) / map.height;
+  const int x0 = static_cast<int>((*pick)[0] * sx), x1 = static_cast<int>((*pick)[1] * sx);
+  const int y0 = static_cast<int>((*pick)[2] * sy), y1 = static_cast<int>((*pick)[3] * sy);
+  if (x1 - x0 < 32 || y1 - y0 < 32) return std::nullopt;
+  Image crop;
+  crop.width = x1 - x0;
+  crop.height = y1 - y0;
+  crop.rgb.resize(static_cast<size_t>(crop.width) * crop.height * 3);
+  for (int y = 0; y < crop.height; ++y) {
+    const uint8_t* src = &image.rgb[(static_cast<size_t>(y0 + y) * image.width + x0) * 3];
+    std::copy(src, src + static_cast<size_t>(crop.width) * 3,
+              &crop.rgb[static_cast<size_t>(y) * crop.width * 3]);
+  }
+  return crop;
+}
 
 Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
                           const TrainOptions& options, const Clock& clock,
@@ -47,6 +95,7 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
     return i.label == kNoneLabel && i.split == Split::kTrain;
   });
   const int none_class = has_none ? k : -1;
+  const bool open_set = options.open_set && k >= 3;
   const int num_classes = k + (has_none ? 1 : 0);
 
   // Decode and embed: train images with augmented copies, test images as they are.
@@ -59,6 +108,7 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
         std::max(decode.min_short_side, options.keypoint_options.max_side * 3 / 4);
   }
   std::vector<Embedded> train, test;
+  std::vector<Embedded> backgrounds;  // BackgroundCrop of training originals, class none
   const int dim = backbone.info().embedding_dim;
   for (size_t i = 0; i < ds.images.size(); ++i) {
     const DatasetImage& img = ds.images[i];
@@ -92,8 +142,27 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
       }
       e.embedding.assign(out.embeddings.begin() + static_cast<size_t>(b) * dim,
                          out.embeddings.begin() + static_cast<size_t>(b + 1) * dim);
+      if (static_cast<size_t>(b) < out.saliency.size()) {
+        e.saliency_peak = SaliencyPeak(&out.saliency[b]);
+      }
       (is_test ? test : train).push_back(std::move(e));
     }
+    if (is_test || !open_set || options.background_share <= 0 || out.saliency.empty() ||
+        cls == none_class) {
+      continue;
+    }
+    std::optional<Image> crop =
+        BackgroundCrop(*decoded, out.saliency[0], options.keypoint_options.saliency_margin);
+    if (!crop) continue;
+    ASSIGN_OR_RETURN(BackboneOutput bg, backbone.Forward({&*crop}, false));
+    Embedded e;
+    e.image = static_cast<int>(i);
+    e.cls = -1;
+    e.embedding.assign(bg.embeddings.begin(), bg.embeddings.begin() + dim);
+    const SaliencyMap* map = bg.saliency.empty() ? nullptr : &bg.saliency[0];
+    e.saliency_peak = SaliencyPeak(map);
+    if (options.keypoints) e.keypoints = ExtractKeypoints(*crop, options.keypoint_options, map);
+    backgrounds.push_back(std::move(e));
   }
   for (int c = 0; c < k; ++c) {
     if (std::none_of(train.begin(), train.end(), [&](const Embedded& e) { return e.cls == c; })) {
@@ -122,14 +191,25 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
     } else {
       return built.status();
     }
-    for (std::vector<Embedded>* set : {&train, &test}) {
+    std::map<int, int> voter_image;  // dataset image -> its index in the voter
+    for (const Embedded& e : train) {
+      if (e.voter_image >= 0) voter_image[e.image] = e.voter_image;
+    }
+    for (Embedded& e : backgrounds) {
+      auto it = voter_image.find(e.image);
+      e.voter_image = it == voter_image.end() ? -1 : it->second;  // votes leave its image out
+    }
+    for (std::vector<Embedded>* set : {&train, &test, &backgrounds}) {
       for (Embedded& e : *set) {
         if (voter && e.original) e.votes = voter->Votes(e.keypoints, e.voter_image);
         e.keypoints = KeypointSet{};
       }
     }
   }
-  std::vector<std::vector<int>> sample_votes;  // parallel to the calibration samples
+  // Parallel to the calibration samples: their keypoint votes and what kind of sample each is.
+  enum class SampleKind { kKnown, kBackground, kHeldOutLabel };
+  std::vector<std::vector<int>> sample_votes;
+  std::vector<SampleKind> sample_kind;
 
   auto fit = [&](const std::function<bool(const Embedded&)>& use, const std::string& phase,
                  HeadType type) {
@@ -177,8 +257,19 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
             oof_correct[t] +=
                 static_cast<int>(std::max_element(z.begin(), z.begin() + k) - z.begin()) == e.cls;
           }
-          oof[t].push_back({std::move(z), e.cls, 1.0, {}});
-          if (t == 0) sample_votes.push_back(e.votes);
+          oof[t].push_back({std::move(z), e.cls, 1.0, {}, e.saliency_peak});
+          if (t == 0) {
+            sample_votes.push_back(e.votes);
+            sample_kind.push_back(SampleKind::kKnown);
+          }
+        }
+        for (const Embedded& e : backgrounds) {
+          if (fold[e.image] != f) continue;
+          oof[t].push_back({h.Logits(e.embedding.data()), -1, 1.0, {}, e.saliency_peak});
+          if (t == 0) {
+            sample_votes.push_back(e.votes);
+            sample_kind.push_back(SampleKind::kBackground);
+          }
         }
       }
     }
@@ -189,8 +280,6 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
     for (const CalibrationSample& c : oof[best]) labelled += c.target >= 0 && c.target < k;
     cv_top1 = labelled > 0 ? static_cast<double>(oof_correct[best]) / labelled : 0;
     std::vector<CalibrationSample> samples = std::move(oof[best]);
-    const size_t known = samples.size();
-    const bool open_set = options.open_set && k >= 3;
     if (open_set) {
       for (int c = 0; c < k; ++c) {
         ASSIGN_OR_RETURN(LinearHead h, fit([&](const Embedded& e) { return e.cls != c; },
@@ -199,22 +288,40 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
           if (!e.original || e.cls != c) continue;
           std::vector<double> z = h.Logits(e.embedding.data());
           z[c] = -1e4;  // a model that has never heard of label c
-          samples.push_back({std::move(z), -1, 1.0, {}});
+          samples.push_back({std::move(z), -1, 1.0, {}, e.saliency_peak});
           std::vector<int> votes = e.votes;
           if (!votes.empty()) votes[c] = 0;
           sample_votes.push_back(std::move(votes));
+          sample_kind.push_back(SampleKind::kHeldOutLabel);
         }
       }
-      const size_t held_out = samples.size() - known;
-      const double share = std::clamp(options.open_set_share, 0.0, 0.9);
-      const double w = held_out > 0 ? share / (1 - share) * known / held_out : 0;
-      for (size_t s = known; s < samples.size(); ++s) samples[s].weight = w;
+    }
+    // Weights: the known-label samples keep 1 each; the held-out-label samples share
+    // open_set_share and the background crops background_share of the total weight.
+    std::map<SampleKind, double> count;
+    for (SampleKind kind : sample_kind) count[kind] += 1;
+    std::map<SampleKind, double> share;
+    share[SampleKind::kHeldOutLabel] = std::clamp(options.open_set_share, 0.0, 0.45);
+    share[SampleKind::kBackground] = open_set ? std::clamp(options.background_share, 0.0, 0.45) : 0;
+    double rest = 1;
+    for (const auto& [kind, n] : count) rest -= kind == SampleKind::kKnown ? 0 : share[kind];
+    for (size_t s = 0; s < samples.size(); ++s) {
+      const SampleKind kind = sample_kind[s];
+      samples[s].weight = kind == SampleKind::kKnown
+                              ? 1.0
+                              : share[kind] / rest * count[SampleKind::kKnown] / count[kind];
     }
     for (size_t i = 0; i < samples.size(); ++i) samples[i].evidence = VoteEvidence(sample_votes[i]);
     const std::vector<double> weights =
         voter ? std::vector<double>{0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0}
               : std::vector<double>{0.0};
-    ASSIGN_OR_RETURN(calibration, FitCalibration(samples, open_set, none_class, weights));
+    const bool has_saliency = std::any_of(train.begin(), train.end(), [](const Embedded& e) {
+      return e.saliency_peak != 0;
+    });
+    const std::vector<double> saliency_weights =
+        has_saliency ? std::vector<double>{0.0, 0.25, 0.5, 1.0, 1.5} : std::vector<double>{0.0};
+    ASSIGN_OR_RETURN(calibration, FitCalibration(samples, open_set, none_class, weights,
+                                                 saliency_weights));
   } else {
     result.warnings.push_back("too few training images to calibrate; confidences uncalibrated");
   }
@@ -240,8 +347,8 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
     const Embedded& e = test[t];
     if (progress) progress({"evaluate", static_cast<int>(t) + 1, static_cast<int>(test.size()), 0});
     const std::vector<double> evidence = VoteEvidence(e.votes);
-    std::vector<double> p =
-        CalibratedProbabilities(a.head.Logits(e.embedding.data()), a.calibration, &evidence);
+    std::vector<double> p = CalibratedProbabilities(a.head.Logits(e.embedding.data()),
+                                                    a.calibration, &evidence, e.saliency_peak);
     int top = ArgMaxLabel(p, k);
     const bool is_none = ds.images[e.image].label == kNoneLabel;
     eval.push_back({is_none ? -1 : e.cls, top, 100 * p[top]});

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,10 @@ struct TrainOptions {
   // held-out-label samples get this share of the calibration weight.
   bool open_set = true;
   double open_set_share = 0.15;
+  // With a backbone that has saliency: the background half of each training image (see
+  // trainer.cc BackgroundCrop) scored as "none of these" with this share of the calibration
+  // weight, which lets the calibration learn that photos without logo-like regions are "none".
+  double background_share = 0.15;
   double eval_min_confidence = 0;  // threshold of Evaluation::macro_f1
   // Fuse the classical keypoint first stage (keypoint_voter.h) with the head: +~30 ms per
   // image at prediction and the training images' descriptors in the artifact (~1–2 MB for 200
@@ -54,6 +59,13 @@ struct TrainResult {
   std::string manifest;  // Ground Truth JSON Lines, with the split
   std::vector<std::string> warnings;
 };
+
+// A part of a training image that shows none of its logo: the half (left, right, top or
+// bottom) whose saliency peak is lowest, if that peak is more than `margin` below the image's
+// peak (the keypoint gate's notion of "possibly logo") and the half is at least 32 px each way.
+// Such background crops are the user's own scenes without any label: "none of these"
+// evidence for the calibration (TrainOptions::background_share).
+std::optional<Image> BackgroundCrop(const Image& image, const SaliencyMap& map, float margin);
 
 // FailedPrecondition for an unusable dataset (see LoadDataset; also a label left without
 // decodable training images). `clock` stamps the artifact and times the run.

@@ -197,6 +197,123 @@ TEST_F(TrainerTest, KeypointStageRoundTripsThroughTheArtifact) {
   EXPECT_NEAR(p1->labels[0].confidence, p2->labels[0].confidence, 1e-3);
 }
 
+// The tiny TorchScript backbone plus a saliency map like the logo backbone's: per 16x16 cell,
+// the mean colour saturation (the discs are saturated, the noise photos grey), as a logit.
+class SaturationSaliency final : public Backbone {
+ public:
+  explicit SaturationSaliency(std::shared_ptr<const Backbone> inner) : inner_(std::move(inner)) {}
+  const BackboneInfo& info() const override { return inner_->info(); }
+  Result<BackboneOutput> Forward(const std::vector<const Image*>& images,
+                                 bool want_feature_map) const override {
+    ASSIGN_OR_RETURN(BackboneOutput out, inner_->Forward(images, want_feature_map));
+    for (const Image* img : images) {
+      SaliencyMap& map = out.saliency.emplace_back();
+      map.width = std::max(1, img->width / 16);
+      map.height = std::max(1, img->height / 16);
+      map.logits.assign(static_cast<size_t>(map.width) * map.height, 0.0f);
+      for (int y = 0; y < map.height * 16 && y < img->height; ++y) {
+        for (int x = 0; x < map.width * 16 && x < img->width; ++x) {
+          const uint8_t* px = &img->rgb[(static_cast<size_t>(y) * img->width + x) * 3];
+          const int sat = std::max({px[0], px[1], px[2]}) - std::min({px[0], px[1], px[2]});
+          map.logits[static_cast<size_t>(y / 16) * map.width + x / 16] += sat / (256.0f * 32);
+        }
+      }
+    }
+    return out;
+  }
+
+ private:
+  std::shared_ptr<const Backbone> inner_;
+};
+
+TEST_F(TrainerTest, SaliencyAddsBackgroundNegativesAndFitsTheSaliencyWeight) {
+  // Wide scenes with the disc in the left half: the right half is a background crop.
+  std::mt19937 rng(9);
+  const fs::path wide = dir_.path() / "wide";
+  static const cv::Scalar kColours[] = {{0, 0, 255}, {0, 255, 0}, {255, 0, 0}};
+  for (int c = -1; c < 3; ++c) {  // -1: a photo without a disc, kept out of the dataset
+    for (int i = 0; i < 10; ++i) {
+      cv::Mat m(128, 256, CV_8UC3);
+      cv::randu(m, cv::Scalar::all(90), cv::Scalar::all(130));
+      if (c >= 0) {
+        cv::circle(m, cv::Point(35 + rng() % 50, 35 + rng() % 58), 22 + rng() % 6, kColours[c],
+                   -1);
+      }
+      const fs::path p = (c < 0 ? dir_.path() / "photos" : wide / ("label" + std::to_string(c))) /
+                         (std::to_string(i) + ".jpg");
+      fs::create_directories(p.parent_path());
+      cv::imwrite(p.string(), m);
+    }
+  }
+  auto src = OpenDirectorySource(wide);
+  ASSERT_TRUE(src.ok());
+  auto backbone = std::make_shared<SaturationSaliency>(backbone_);
+  TrainOptions opt;
+  opt.seed = 2;
+  opt.keypoints = false;
+  Result<TrainResult> r = Train(**src, *backbone, opt, clock_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const ModelArtifact& a = r->artifact;
+  // No _none folder: what "none" looks like comes from the held-out labels and the background
+  // halves.
+  EXPECT_EQ(a.none_class, -1);
+  EXPECT_TRUE(a.calibration.has_none_logit);
+  EXPECT_GT(a.calibration.saliency_weight, 0);
+  fs::path model = dir_.path() / "model-saliency";
+  ASSERT_TRUE(SaveArtifact(a, r->manifest, model).ok());
+  auto back = ReadArtifact(model);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->calibration.saliency_weight, a.calibration.saliency_weight);
+  // The background crops take part: without them (share 0) the fitted none logit differs.
+  TrainOptions no_bg = opt;
+  no_bg.background_share = 0;
+  Result<TrainResult> r0 = Train(**src, *backbone, no_bg, clock_);
+  ASSERT_TRUE(r0.ok());
+  EXPECT_NE(r0->artifact.calibration.none_logit, a.calibration.none_logit);
+  // The predictor passes the image's peak: a saturated disc and a grey photo differ in "none".
+  auto predictor = Predictor::Create(a, backbone);
+  ASSERT_TRUE(predictor.ok());
+  auto read = [&](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  Result<Prediction> logo = (*predictor)->PredictBytes(read(wide / "label0" / "1.jpg"));
+  Result<Prediction> none = (*predictor)->PredictBytes(read(dir_.path() / "photos" / "1.jpg"));
+  ASSERT_TRUE(logo.ok() && none.ok());
+  EXPECT_GT(none->none_confidence, logo->none_confidence);
+}
+
+TEST(Trainer, BackgroundCropIsTheLeastSalientHalfWhenItHoldsNoLogo) {
+  Image img;
+  img.width = 320;
+  img.height = 160;
+  img.rgb.resize(320 * 160 * 3);
+  for (size_t i = 0; i < img.rgb.size(); ++i) img.rgb[i] = static_cast<uint8_t>(i % 256);
+  SaliencyMap map;
+  map.width = 4;
+  map.height = 2;
+  map.logits = {6, 1, 0, 0,   // the logo is in the top-left cell
+                2, 0, 0, -1};
+  // Halves: left peak 6, right 0, top 6, bottom 2 -> right (x 160..320), 0 < 6 - 4.
+  std::optional<Image> crop = BackgroundCrop(img, map, 4);
+  ASSERT_TRUE(crop.has_value());
+  EXPECT_EQ(crop->width, 160);
+  EXPECT_EQ(crop->height, 160);
+  EXPECT_EQ(crop->rgb[0], img.rgb[160 * 3]);  // first pixel = pixel (160, 0)
+  EXPECT_EQ(crop->rgb[(159 * 160 + 159) * 3], img.rgb[(159 * 320 + 319) * 3]);
+  // Not clearly below the peak: no crop (the logo may reach into every half).
+  EXPECT_FALSE(BackgroundCrop(img, map, 6.5f).has_value());
+  // Too small, or a map that does not fit.
+  SaliencyMap bad = map;
+  bad.logits.pop_back();
+  EXPECT_FALSE(BackgroundCrop(img, bad, 4).has_value());
+  Image tiny = img;
+  tiny.width = 60;
+  tiny.height = 30;
+  tiny.rgb.resize(60 * 30 * 3);
+  EXPECT_FALSE(BackgroundCrop(tiny, map, 4).has_value());
+}
+
 TEST(Trainer, RefusesADatasetWithOneLabel) {
   TempDir dir;
   fs::create_directories(dir.path() / "only");
