@@ -73,8 +73,7 @@ int main(int argc, char** argv) {
   app.add_option("--threshold", threshold, "confidence for false-accept counting");
   app.add_flag("--no-keypoints", no_keypoints, "leave out the SIFT keypoint stage");
   app.add_option("--open-set-share", open_set_share, "override TrainOptions::open_set_share");
-  app.add_option("--background-share", background_share,
-                 "override TrainOptions::background_share");
+  app.add_option("--background-share", background_share, "override TrainOptions::background_share");
   CLI11_PARSE(app, argc, argv);
 
   std::cout << "MACHINE cpu=\"" << CpuModel() << "\" cores=" << std::thread::hardware_concurrency()

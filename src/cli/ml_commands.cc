@@ -65,9 +65,9 @@ struct TrainArgs {
 void RunTrain(const TrainArgs& args) {
   ml::SetComputeThreads(args.threads);
   auto source = OrFail(ml::OpenDirectorySource(args.dataset));
-  std::unique_ptr<ml::Backbone> backbone =
-      args.backbone.empty() ? OrFail(ml::LoadBuiltinBackbone(args.builtin))
-                            : OrFail(ml::LoadTorchScriptBackbone(args.backbone));
+  std::unique_ptr<ml::Backbone> backbone = args.backbone.empty()
+                                               ? OrFail(ml::LoadBuiltinBackbone(args.builtin))
+                                               : OrFail(ml::LoadTorchScriptBackbone(args.backbone));
   ml::TrainOptions opt;
   opt.seed = args.seed;
   opt.test_fraction = args.test_fraction;

@@ -32,10 +32,9 @@ std::vector<uint8_t> ActiveCells(const SaliencyMap& map, float margin) {
 KeypointSet ExtractKeypoints(const Image& image, const KeypointOptions& options,
                              const SaliencyMap* saliency) {
   KeypointSet out;
-  const bool gated = saliency && options.saliency_margin > 0 && saliency->width > 0 &&
-                     saliency->height > 0 &&
-                     saliency->logits.size() ==
-                         static_cast<size_t>(saliency->width) * saliency->height;
+  const bool gated =
+      saliency && options.saliency_margin > 0 && saliency->width > 0 && saliency->height > 0 &&
+      saliency->logits.size() == static_cast<size_t>(saliency->width) * saliency->height;
   try {
     cv::Mat rgb(image.height, image.width, CV_8UC3, const_cast<uint8_t*>(image.rgb.data()));
     cv::Mat grey;
@@ -77,10 +76,10 @@ KeypointSet ExtractKeypoints(const Image& image, const KeypointOptions& options,
     std::vector<int> keep;
     for (int r = 0; r < desc.rows; ++r) {
       if (gated) {
-        const int c = std::clamp(static_cast<int>((kps[r].pt.x + roi.x) / cell_w), 0,
-                                 saliency->width - 1);
-        const int row = std::clamp(static_cast<int>((kps[r].pt.y + roi.y) / cell_h), 0,
-                                   saliency->height - 1);
+        const int c =
+            std::clamp(static_cast<int>((kps[r].pt.x + roi.x) / cell_w), 0, saliency->width - 1);
+        const int row =
+            std::clamp(static_cast<int>((kps[r].pt.y + roi.y) / cell_h), 0, saliency->height - 1);
         if (!active[static_cast<size_t>(row) * saliency->width + c]) continue;
       }
       keep.push_back(r);

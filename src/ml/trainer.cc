@@ -1,9 +1,9 @@
 #include "ml/trainer.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
-#include <array>
 #include <optional>
 #include <random>
 
@@ -25,7 +25,6 @@ struct Embedded {
   std::vector<int> votes;
   double saliency_peak = 0;  // SaliencyPeak of its saliency map (0 without one)
 };
-
 
 int ArgMaxLabel(const std::vector<double>& probs, int k) {
   return static_cast<int>(std::max_element(probs.begin(), probs.begin() + k) - probs.begin());
@@ -51,7 +50,8 @@ std::optional<Image> BackgroundCrop(const Image& image, const SaliencyMap& map, 
     double peak = -1e300;
     for (int r = h[2]; r < h[3]; ++r) {
       for (int c = h[0]; c < h[1]; ++c) {
-        peak = std::max(peak, static_cast<double>(map.logits[static_cast<size_t>(r) * map.width + c]));
+        peak =
+            std::max(peak, static_cast<double>(map.logits[static_cast<size_t>(r) * map.width + c]));
       }
     }
     if (peak < best) {
@@ -315,13 +315,12 @@ Result<TrainResult> Train(const DatasetSource& source, const Backbone& backbone,
     const std::vector<double> weights =
         voter ? std::vector<double>{0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0}
               : std::vector<double>{0.0};
-    const bool has_saliency = std::any_of(train.begin(), train.end(), [](const Embedded& e) {
-      return e.saliency_peak != 0;
-    });
+    const bool has_saliency = std::any_of(train.begin(), train.end(),
+                                          [](const Embedded& e) { return e.saliency_peak != 0; });
     const std::vector<double> saliency_weights =
         has_saliency ? std::vector<double>{0.0, 0.25, 0.5, 1.0, 1.5} : std::vector<double>{0.0};
-    ASSIGN_OR_RETURN(calibration, FitCalibration(samples, open_set, none_class, weights,
-                                                 saliency_weights));
+    ASSIGN_OR_RETURN(calibration,
+                     FitCalibration(samples, open_set, none_class, weights, saliency_weights));
   } else {
     result.warnings.push_back("too few training images to calibrate; confidences uncalibrated");
   }

@@ -236,8 +236,7 @@ TEST_F(TrainerTest, SaliencyAddsBackgroundNegativesAndFitsTheSaliencyWeight) {
       cv::Mat m(128, 256, CV_8UC3);
       cv::randu(m, cv::Scalar::all(90), cv::Scalar::all(130));
       if (c >= 0) {
-        cv::circle(m, cv::Point(35 + rng() % 50, 35 + rng() % 58), 22 + rng() % 6, kColours[c],
-                   -1);
+        cv::circle(m, cv::Point(35 + rng() % 50, 35 + rng() % 58), 22 + rng() % 6, kColours[c], -1);
       }
       const fs::path p = (c < 0 ? dir_.path() / "photos" : wide / ("label" + std::to_string(c))) /
                          (std::to_string(i) + ".jpg");
@@ -292,7 +291,7 @@ TEST(Trainer, BackgroundCropIsTheLeastSalientHalfWhenItHoldsNoLogo) {
   SaliencyMap map;
   map.width = 4;
   map.height = 2;
-  map.logits = {6, 1, 0, 0,   // the logo is in the top-left cell
+  map.logits = {6, 1, 0, 0,  // the logo is in the top-left cell
                 2, 0, 0, -1};
   // Halves: left peak 6, right 0, top 6, bottom 2 -> right (x 160..320), 0 < 6 - 4.
   std::optional<Image> crop = BackgroundCrop(img, map, 4);
