@@ -85,42 +85,48 @@ std::optional<std::string> SessionToken(const HttpRequest& req) {
   return CookieValue(req.Header("cookie"), kSessionCookie);
 }
 
+// 429 with Retry-After while `limiter` holds `user` at `addr` back after failed `what`.
+std::optional<HttpResponse> Throttled(LoginLimiter& limiter, const std::string& user,
+                                      const std::string& addr, const std::string& what) {
+  auto wait = limiter.RetryAfter(user, addr);
+  if (!wait) return std::nullopt;
+  HttpResponse r = HttpResponse::Error(ResourceExhaustedError(
+      "too many failed " + what + "; try again in " + std::to_string(wait->count()) + " s"));
+  r.headers.emplace_back("Retry-After", std::to_string(wait->count()));
+  return r;
+}
+
 void AddSessionRoutes(server::Router& router, AuthStore& store, LoginLimiter& limiter,
                       AuthRouteOptions options) {
-  router.Add(
-      {"POST", "/v1/auth/login", Role::kPublic,
-       "Log in: {\"User\",\"Password\"} -> session cookie and {\"User\",\"Role\",\"Teams\","
-       "\"CsrfToken\"}; repeated failures get 429 with Retry-After.",
-       [&store, &limiter, options](const HttpRequest& req) {
-         auto body = req.JsonBody();
-         if (!body.ok()) return HttpResponse::Error(body.status());
-         auto user = StringField(*body, "User", true);
-         if (!user.ok()) return HttpResponse::Error(user.status());
-         auto password = StringField(*body, "Password", true);
-         if (!password.ok()) return HttpResponse::Error(password.status());
-         if (auto wait = limiter.RetryAfter(**user, req.remote_addr)) {
-           HttpResponse r = HttpResponse::Error(ResourceExhaustedError(
-               "too many failed logins; try again in " + std::to_string(wait->count()) + " s"));
-           r.headers.emplace_back("Retry-After", std::to_string(wait->count()));
-           return r;
-         }
-         auto checked = store.CheckPassword(**user, **password);
-         if (!checked.ok()) {
-           if (checked.status().code() == StatusCode::kUnauthenticated) {
-             limiter.RecordFailure(**user, req.remote_addr);
-           }
-           return HttpResponse::Error(checked.status());
-         }
-         limiter.RecordSuccess(**user);
-         auto session = store.CreateSession(*checked);
-         if (!session.ok()) return HttpResponse::Error(session.status());
-         HttpResponse r = HttpResponse::Json(
-             200, CallerJson(checked->name, checked->role, checked->teams, session->csrf_token));
-         r.headers.emplace_back("Set-Cookie",
-                                SessionCookie(session->token, store.options().session_absolute,
-                                              options.secure_cookies));
-         return r;
-       }});
+  router.Add({"POST", "/v1/auth/login", Role::kPublic,
+              "Log in: {\"User\",\"Password\"} -> session cookie and {\"User\",\"Role\",\"Teams\","
+              "\"CsrfToken\"}; repeated failures get 429 with Retry-After.",
+              [&store, &limiter, options](const HttpRequest& req) {
+                auto body = req.JsonBody();
+                if (!body.ok()) return HttpResponse::Error(body.status());
+                auto user = StringField(*body, "User", true);
+                if (!user.ok()) return HttpResponse::Error(user.status());
+                auto password = StringField(*body, "Password", true);
+                if (!password.ok()) return HttpResponse::Error(password.status());
+                if (auto r = Throttled(limiter, **user, req.remote_addr, "logins")) return *r;
+                auto checked = store.CheckPassword(**user, **password);
+                if (!checked.ok()) {
+                  if (checked.status().code() == StatusCode::kUnauthenticated) {
+                    limiter.RecordFailure(**user, req.remote_addr);
+                  }
+                  return HttpResponse::Error(checked.status());
+                }
+                limiter.RecordSuccess(**user);
+                auto session = store.CreateSession(*checked);
+                if (!session.ok()) return HttpResponse::Error(session.status());
+                HttpResponse r = HttpResponse::Json(
+                    200,
+                    CallerJson(checked->name, checked->role, checked->teams, session->csrf_token));
+                r.headers.emplace_back(
+                    "Set-Cookie", SessionCookie(session->token, store.options().session_absolute,
+                                                options.secure_cookies));
+                return r;
+              }});
   router.Add({"POST", "/v1/auth/logout", Role::kAuthenticated,
               "End this browser session (clears the cookie).",
               [&store, options](const HttpRequest& req) {
@@ -152,12 +158,8 @@ void AddSessionRoutes(server::Router& router, AuthStore& store, LoginLimiter& li
                 if (!old_password.ok()) return HttpResponse::Error(old_password.status());
                 auto new_password = StringField(*body, "NewPassword", true);
                 if (!new_password.ok()) return HttpResponse::Error(new_password.status());
-                if (auto wait = limiter.RetryAfter(req.principal, req.remote_addr)) {
-                  HttpResponse r = HttpResponse::Error(
-                      ResourceExhaustedError("too many failed attempts; try again in " +
-                                             std::to_string(wait->count()) + " s"));
-                  r.headers.emplace_back("Retry-After", std::to_string(wait->count()));
-                  return r;
+                if (auto r = Throttled(limiter, req.principal, req.remote_addr, "attempts")) {
+                  return *r;
                 }
                 auto checked = store.CheckPassword(req.principal, **old_password);
                 if (!checked.ok()) {

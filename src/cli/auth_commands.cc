@@ -20,10 +20,6 @@ namespace {
 
 using nlohmann::json;
 
-void PrintJson(const json& j) { std::cout << j.dump(2) << "\n"; }
-
-std::string Str(const json& v) { return v.is_string() ? v.get<std::string>() : "-"; }
-
 std::string Teams(const json& teams) {
   std::string out;
   for (const json& t : teams) out += (out.empty() ? "" : ",") + t.get<std::string>();
@@ -76,8 +72,8 @@ std::optional<std::string> NewPassword(const std::string& flag) {
 void PrintUsers(const json& users) {
   std::printf("%-24s %-10s %-30s %s\n", "NAME", "ROLE", "TEAMS", "CREATED");
   for (const json& u : users) {
-    std::printf("%-24s %-10s %-30s %s\n", Str(u["Name"]).c_str(), Str(u["Role"]).c_str(),
-                Teams(u["Teams"]).c_str(), Str(u["CreatedAt"]).c_str());
+    std::printf("%-24s %-10s %-30s %s\n", Text(u["Name"]).c_str(), Text(u["Role"]).c_str(),
+                Teams(u["Teams"]).c_str(), Text(u["CreatedAt"]).c_str());
   }
 }
 
@@ -111,7 +107,7 @@ void AddUsers(CLI::App& app, const ClientOptions& options, int* exit_code) {
     auto r = api.CallJson("POST", "/v1/users", body.dump());
     if (!r) return void(*exit_code = 1);
     if (options.json) return PrintJson(*r);
-    std::cout << "created user " << Str((*r)["Name"]) << " (" << Str((*r)["Role"]) << ")\n";
+    std::cout << "created user " << Text((*r)["Name"]) << " (" << Text((*r)["Role"]) << ")\n";
   });
 
   auto* ls = users->add_subcommand("ls", "List users");
@@ -197,8 +193,8 @@ void AddTokens(CLI::App& app, const ClientOptions& options, int* exit_code) {
     auto r = api.CallJson("POST", "/v1/tokens", body.dump());
     if (!r) return void(*exit_code = 1);
     if (options.json) return PrintJson(*r);
-    std::cout << "id:    " << Str((*r)["Id"]) << "\n"
-              << "token: " << Str((*r)["Token"]) << "\n"
+    std::cout << "id:    " << Text((*r)["Id"]) << "\n"
+              << "token: " << Text((*r)["Token"]) << "\n"
               << "(store the token now: it is not shown again)\n";
   });
 
@@ -211,11 +207,11 @@ void AddTokens(CLI::App& app, const ClientOptions& options, int* exit_code) {
     if (options.json) return PrintJson(*r);
     std::printf("%-22s %-20s %-16s %-26s %s\n", "ID", "NAME", "USER", "CREATED", "STATE");
     for (const json& t : (*r)["Tokens"]) {
-      std::string state = !t["RevokedAt"].is_null()   ? "revoked " + Str(t["RevokedAt"])
-                          : !t["ExpiresAt"].is_null() ? "expires " + Str(t["ExpiresAt"])
+      std::string state = !t["RevokedAt"].is_null()   ? "revoked " + Text(t["RevokedAt"])
+                          : !t["ExpiresAt"].is_null() ? "expires " + Text(t["ExpiresAt"])
                                                       : "active";
-      std::printf("%-22s %-20s %-16s %-26s %s\n", Str(t["Id"]).c_str(), Str(t["Name"]).c_str(),
-                  Str(t["User"]).c_str(), Str(t["CreatedAt"]).c_str(), state.c_str());
+      std::printf("%-22s %-20s %-16s %-26s %s\n", Text(t["Id"]).c_str(), Text(t["Name"]).c_str(),
+                  Text(t["User"]).c_str(), Text(t["CreatedAt"]).c_str(), state.c_str());
     }
   });
 

@@ -18,8 +18,6 @@ using nlohmann::json;
 
 std::string ValueText(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
-void PrintJson(const json& j) { std::cout << j.dump(2) << "\n"; }
-
 void PrintParamTable(const json& params) {
   std::printf("%-36s %-10s %8s  %-24s %s\n", "NAME", "VALUE", "VERSION", "UPDATED", "BY");
   for (const json& p : params) {

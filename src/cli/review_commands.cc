@@ -14,11 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string Text(const json& v) {
-  if (v.is_null()) return "-";
-  return v.is_string() ? v.get<std::string>() : v.dump();
-}
-
 void PrintLoop(const json& l) {
   std::printf("name:        %s\n", Text(l["HumanLoopName"]).c_str());
   std::printf("status:      %s\n", Text(l["HumanLoopStatus"]).c_str());
@@ -70,7 +65,7 @@ void RegisterReviewCommands(CLI::App& app, ClientOptions& options, int* exit_cod
     Api api(options);
     auto r = api.CallJson("GET", path);
     if (!r) return void(*exit_code = 1);
-    if (options.json) return void(std::cout << r->dump(2) << "\n");
+    if (options.json) return PrintJson(*r);
     std::printf("%-40s %-10s %-12s %6s %7s  %-24s %s\n", "NAME", "STATUS", "TEAM", "CONF",
                 "ANSWERS", "CREATED", "LABEL");
     for (const json& l : (*r)["HumanLoopSummaries"]) {
@@ -88,7 +83,7 @@ void RegisterReviewCommands(CLI::App& app, ClientOptions& options, int* exit_cod
     Api api(options);
     auto r = api.CallJson("GET", "/v1/human-loops/" + server::EncodePath(args->name));
     if (!r) return void(*exit_code = 1);
-    if (options.json) return void(std::cout << r->dump(2) << "\n");
+    if (options.json) return PrintJson(*r);
     PrintLoop(*r);
   });
 }

@@ -22,17 +22,10 @@ std::optional<json> CallJson(const ClientOptions& options, std::string_view meth
   return api.CallJson(method, path, body);
 }
 
-std::string Text(const json& v) {
-  if (v.is_null()) return "-";
-  return v.is_string() ? v.get<std::string>() : v.dump();
-}
-
 std::string Shorten(std::string s, size_t max) {
   if (s.size() > max) s = s.substr(0, max - 3) + "...";
   return s;
 }
-
-void PrintJson(const json& j) { std::cout << j.dump(2) << "\n"; }
 
 void PrintExecution(const json& e) {
   std::printf("id:            %s\n", Text(e["id"]).c_str());

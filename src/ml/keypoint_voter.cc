@@ -21,7 +21,7 @@ namespace {
 
 // The cells of `map` within `margin` of its maximum.
 std::vector<uint8_t> ActiveCells(const SaliencyMap& map, float margin) {
-  const float top = *std::max_element(map.logits.begin(), map.logits.end());
+  const double top = SaliencyPeak(&map);
   std::vector<uint8_t> active(map.logits.size());
   for (size_t i = 0; i < active.size(); ++i) active[i] = map.logits[i] >= top - margin;
   return active;

@@ -34,8 +34,6 @@ std::string ContentTypeFor(const fs::path& path) {
   return "application/octet-stream";
 }
 
-void PrintJson(const json& j) { std::cout << j.dump(2) << "\n"; }
-
 void PrintVersionTable(const json& versions, const json& production) {
   std::printf("%-16s %-20s %5s %6s  %-24s %s\n", "VERSION", "STATUS", "UNITS", "F1", "UPDATED",
               "MESSAGE");

@@ -15,8 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-void PrintJson(const json& j) { std::cout << j.dump(2) << "\n"; }
-
 std::string Text(const json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return "";
