@@ -15,10 +15,10 @@
 #include <optional>
 #include <thread>
 
-#include "auth/auth_routes.h"
 #include "auth/auth_store.h"
+#include "auth/http/auth_routes.h"
+#include "auth/http/session_authenticator.h"
 #include "auth/login_limiter.h"
-#include "auth/session_authenticator.h"
 #include "core/clock.h"
 #include "core/logging.h"
 #include "db/sqlite_database.h"

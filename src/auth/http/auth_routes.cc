@@ -1,8 +1,8 @@
-#include "auth/auth_routes.h"
+#include "auth/http/auth_routes.h"
 
 #include <nlohmann/json.hpp>
 
-#include "auth/session_authenticator.h"
+#include "auth/http/session_authenticator.h"
 
 namespace loupe::auth {
 namespace {
@@ -10,11 +10,10 @@ namespace {
 using nlohmann::json;
 using server::HttpRequest;
 using server::HttpResponse;
-using server::Role;
 
 json UserJson(const User& u) {
   return {{"Name", u.name},
-          {"Role", std::string(server::RoleName(u.role))},
+          {"Role", std::string(RoleName(u.role))},
           {"Teams", u.teams},
           {"CreatedAt", FormatRfc3339(u.created_at)},
           {"UpdatedAt", FormatRfc3339(u.updated_at)}};
@@ -37,7 +36,7 @@ json TokenJson(const TokenInfo& t) {
 json CallerJson(const std::string& user, Role role, const std::vector<std::string>& teams,
                 const std::optional<std::string>& csrf) {
   return {{"User", user},
-          {"Role", std::string(server::RoleName(role))},
+          {"Role", std::string(RoleName(role))},
           {"Teams", teams},
           {"CsrfToken", csrf ? json(*csrf) : json(nullptr)}};
 }
@@ -195,7 +194,7 @@ void AddUserRoutes(server::Router& router, AuthStore& store) {
                 if (!name.ok()) return HttpResponse::Error(name.status());
                 auto role_name = StringField(*body, "Role", true);
                 if (!role_name.ok()) return HttpResponse::Error(role_name.status());
-                auto role = server::ParseRole(**role_name);
+                auto role = ParseRole(**role_name);
                 if (!role.ok()) return HttpResponse::Error(role.status());
                 auto password = StringField(*body, "Password", true);
                 if (!password.ok()) return HttpResponse::Error(password.status());
@@ -222,7 +221,7 @@ void AddUserRoutes(server::Router& router, AuthStore& store) {
                 auto role_name = StringField(*body, "Role", false);
                 if (!role_name.ok()) return HttpResponse::Error(role_name.status());
                 if (*role_name) {
-                  auto role = server::ParseRole(**role_name);
+                  auto role = ParseRole(**role_name);
                   if (!role.ok()) return HttpResponse::Error(role.status());
                   change.role = *role;
                 }

@@ -1,12 +1,12 @@
 // The auth routes over real HTTP in-process, with the SessionAuthenticator enforcing roles and
 // a FakeClock driving the login limiter and session expiry (no sleeping).
-#include "auth/auth_routes.h"
+#include "auth/http/auth_routes.h"
 
 #include <gtest/gtest.h>
 
 #include <thread>
 
-#include "auth/session_authenticator.h"
+#include "auth/http/session_authenticator.h"
 #include "core/temp_dir.h"
 #include "db/sqlite_database.h"
 #include "server/http_client.h"
@@ -18,7 +18,6 @@ namespace {
 using nlohmann::json;
 using server::ClientResponse;
 using server::HttpClient;
-using server::Role;
 
 class AuthRoutesTest : public ::testing::Test {
  protected:

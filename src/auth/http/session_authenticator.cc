@@ -1,4 +1,4 @@
-#include "auth/session_authenticator.h"
+#include "auth/http/session_authenticator.h"
 
 #include <cctype>
 

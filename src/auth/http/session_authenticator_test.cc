@@ -1,4 +1,4 @@
-#include "auth/session_authenticator.h"
+#include "auth/http/session_authenticator.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,6 @@ namespace loupe::auth {
 namespace {
 
 using server::HttpRequest;
-using server::Role;
 
 TEST(CookieValue, FindsTheNamedCookie) {
   EXPECT_EQ(CookieValue("a=1; loupe_session=abc; b=2", "loupe_session"), "abc");
