@@ -5,12 +5,13 @@
 #include "server/router.h"
 #include "workflow/engine.h"
 
-namespace loupe::server {
+namespace loupe::workflow {
 
 // JSON shapes shared by the routes (and their tests).
-nlohmann::json ExecutionJson(const workflow::ExecutionInfo& e);
-nlohmann::json HistoryEventJson(const workflow::HistoryEvent& e);
+nlohmann::json ExecutionJson(const ExecutionInfo& e);
+nlohmann::json HistoryEventJson(const HistoryEvent& e);
 
-void AddWorkflowRoutes(Router& router, workflow::Engine& engine);
+// `engine` must outlive the router.
+void AddWorkflowRoutes(server::Router& router, Engine& engine);
 
-}  // namespace loupe::server
+}  // namespace loupe::workflow

@@ -1,6 +1,6 @@
 // Serves a console directory over real HTTP and checks headers, client-side routes and that no
 // request reads a file outside the directory.
-#include "server/static_routes.h"
+#include "console/http/static_routes.h"
 
 #include <gtest/gtest.h>
 
@@ -11,8 +11,18 @@
 #include "server/http_client.h"
 #include "server/http_server.h"
 
-namespace loupe::server {
+namespace loupe::console {
 namespace {
+
+using server::ClientResponse;
+using server::HttpClient;
+using server::HttpRequest;
+using server::HttpResponse;
+using server::HttpServer;
+using server::HttpServerOptions;
+using server::Role;
+using server::Route;
+using server::Router;
 
 namespace fs = std::filesystem;
 
@@ -166,4 +176,4 @@ TEST(StaticRoutes, MissingConsoleAnswers503WithAHint) {
 }
 
 }  // namespace
-}  // namespace loupe::server
+}  // namespace loupe::console

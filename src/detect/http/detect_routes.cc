@@ -1,12 +1,15 @@
-#include "models/http/detect_routes.h"
+#include "detect/http/detect_routes.h"
 
 #include <charconv>
 #include <cmath>
 
-namespace loupe::server {
+namespace loupe::detect {
 namespace {
 
 using nlohmann::json;
+using server::HttpRequest;
+using server::HttpResponse;
+using server::Router;
 
 Result<std::string> DecodeBase64(std::string_view in) {
   auto value = [](char c) -> int {
@@ -55,8 +58,8 @@ Result<int> ParseInt(const std::string& text, const char* name) {
 
 }  // namespace
 
-Result<detect::DetectRequest> ParseDetectRequest(const HttpRequest& req) {
-  detect::DetectRequest out;
+Result<DetectRequest> ParseDetectRequest(const HttpRequest& req) {
+  DetectRequest out;
   std::string type = req.Header("content-type");
   if (type.rfind("image/", 0) == 0 || type == "application/octet-stream") {
     out.image_bytes = req.body;
@@ -106,8 +109,8 @@ Result<detect::DetectRequest> ParseDetectRequest(const HttpRequest& req) {
   return out;
 }
 
-void AddDetectRoutes(Router& router, detect::DetectService& detect) {
-  detect::DetectService* d = &detect;
+void AddDetectRoutes(Router& router, DetectService& detect) {
+  DetectService* d = &detect;
   router.Add({"POST", "/v1/detect", Role::kConsumer,
               "DetectCustomLabels: image bytes (Content-Type image/*; ?MinConfidence=&"
               "MaxResults=&ProjectVersion=) or JSON {Image: {S3Object: {Name}} | {Bytes}, "
@@ -125,7 +128,7 @@ void AddDetectRoutes(Router& router, detect::DetectService& detect) {
                   }
                   return r;
                 }
-                json out = detect::DetectResponseJson(*result);
+                json out = DetectResponseJson(*result);
                 if (!result->result_key.empty()) out["DetectionResult"] = result->result_key;
                 HttpResponse r = HttpResponse::Json(200, out);
                 r.headers.push_back({"X-Loupe-Model-Version", result->model_version});
@@ -133,4 +136,4 @@ void AddDetectRoutes(Router& router, detect::DetectService& detect) {
               }});
 }
 
-}  // namespace loupe::server
+}  // namespace loupe::detect

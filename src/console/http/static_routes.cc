@@ -1,14 +1,17 @@
-#include "server/static_routes.h"
+#include "console/http/static_routes.h"
 
 #include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <system_error>
 
-namespace loupe::server {
+namespace loupe::console {
 namespace {
 
 namespace fs = std::filesystem;
+using server::HttpRequest;
+using server::HttpResponse;
+using server::Role;
 
 constexpr const char* kCsp =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
@@ -109,7 +112,7 @@ std::string StaticContentType(const fs::path& file) {
   return "application/octet-stream";
 }
 
-void AddStaticRoutes(Router& router, const fs::path& web_dir) {
+void AddStaticRoutes(server::Router& router, const fs::path& web_dir) {
   auto index = [web_dir](const HttpRequest& req) {
     return ServeIndex(web_dir, req.method == "HEAD");
   };
@@ -141,4 +144,4 @@ void AddStaticRoutes(Router& router, const fs::path& web_dir) {
               }});
 }
 
-}  // namespace loupe::server
+}  // namespace loupe::console

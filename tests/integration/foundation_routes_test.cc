@@ -1,4 +1,5 @@
-// Drives the foundation routes over real HTTP on a free loopback port.
+// Drives the foundation routes (service, parameters, objects, events) over real HTTP on a free
+// loopback port.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -6,10 +7,13 @@
 
 #include "core/temp_dir.h"
 #include "db/sqlite_database.h"
-#include "server/api_routes.h"
+#include "events/http/event_routes.h"
+#include "params/http/parameter_routes.h"
 #include "server/fixed_authenticator.h"
 #include "server/http_client.h"
 #include "server/http_server.h"
+#include "server/service_routes.h"
+#include "store/http/object_routes.h"
 #include "store/local_object_store.h"
 
 namespace loupe::server {
@@ -37,8 +41,16 @@ class ApiServerTest : public ::testing::Test {
     listener_ = std::make_unique<EventsListener>(*events_);
     store_ = std::move(store::LocalObjectStore::Open(dir_.path(), *db_, clock_, listener_.get()))
                  .value();
-    ApiDeps deps{db_.get(), params_.get(), events_.get(), store_.get(), "test", nullptr};
-    AddFoundationRoutes(router_, deps);
+    AddServiceRoutes(router_, {"test",
+                               [this] {
+                                 return db_->Read([](db::Transaction& tx) {
+                                   return tx.Query("SELECT 1").status();
+                                 });
+                               },
+                               nullptr});
+    params::AddParameterRoutes(router_, *params_);
+    store::AddObjectRoutes(router_, *store_);
+    events::AddEventRoutes(router_, *events_);
     server_ = std::make_unique<HttpServer>(router_, HttpServerOptions{1024 * 1024}, &auth_);
     auto port = server_->Bind("127.0.0.1", 0);
     ASSERT_TRUE(port.ok()) << port.status();

@@ -8,20 +8,29 @@
 
 #include "core/temp_dir.h"
 #include "db/sqlite_database.h"
-#include "models/http/detect_routes.h"
+#include "detect/http/detect_routes.h"
+#include "events/http/event_routes.h"
 #include "models/http/model_routes.h"
 #include "models/testing.h"
-#include "server/api_routes.h"
+#include "params/http/parameter_routes.h"
 #include "server/fixed_authenticator.h"
 #include "server/http_client.h"
 #include "server/http_server.h"
+#include "server/service_routes.h"
+#include "store/http/object_routes.h"
 #include "store/local_object_store.h"
 
-namespace loupe::server {
+namespace loupe::detect {
 namespace {
 
 using models::testing::SolidPng;
 using nlohmann::json;
+using server::ClientResponse;
+using server::FixedAuthenticator;
+using server::HttpClient;
+using server::HttpServer;
+using server::HttpServerOptions;
+using server::Router;
 
 class ServingRoutesTest : public ::testing::Test {
  protected:
@@ -38,8 +47,10 @@ class ServingRoutesTest : public ::testing::Test {
                                                       loader_.Loader(), options))
                    .value();
     detect_ = std::make_unique<detect::DetectService>(*service_, *store_, clock_);
-    ApiDeps deps{db_.get(), params_.get(), events_.get(), store_.get(), "test", nullptr};
-    AddFoundationRoutes(router_, deps);
+    server::AddServiceRoutes(router_, {"test", nullptr, nullptr});
+    params::AddParameterRoutes(router_, *params_);
+    store::AddObjectRoutes(router_, *store_);
+    events::AddEventRoutes(router_, *events_);
     AddModelRoutes(router_, *service_);
     AddModelEvaluationRoute(router_, *service_, *store_);
     AddDetectRoutes(router_, *detect_);
@@ -256,4 +267,4 @@ TEST_F(ServingRoutesTest, ZeroFailedRequestsAcrossSwitchRescaleAndRollback) {
 }
 
 }  // namespace
-}  // namespace loupe::server
+}  // namespace loupe::detect

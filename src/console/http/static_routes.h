@@ -13,7 +13,7 @@
 #include "core/result.h"
 #include "server/router.h"
 
-namespace loupe::server {
+namespace loupe::console {
 
 // The first path segments of the console's client-side routes; GET /<segment>[/...] returns
 // index.html so a reload or a shared link lands on the right page.
@@ -21,7 +21,7 @@ inline constexpr std::string_view kConsoleRoutes[] = {
     "login", "review", "parameters", "models", "executions", "dataset", "notifications"};
 
 // The headers every console response carries (CSP, nosniff, referrer and framing policy).
-void AddConsoleSecurityHeaders(HttpResponse& response);
+void AddConsoleSecurityHeaders(server::HttpResponse& response);
 
 // Resolves `relative` (a path below the web directory, as requested) to a regular file inside
 // `web_dir`. InvalidArgument for traversal attempts or disallowed characters, NotFound when no
@@ -35,6 +35,6 @@ std::string StaticContentType(const std::filesystem::path& file);
 // Adds GET `/`, `/index.html`, `/favicon.svg`, `/assets/...` and the console's client-side
 // routes, all public. When `web_dir` has no index.html the routes answer 503 with a JSON error
 // that says how to build the console.
-void AddStaticRoutes(Router& router, const std::filesystem::path& web_dir);
+void AddStaticRoutes(server::Router& router, const std::filesystem::path& web_dir);
 
-}  // namespace loupe::server
+}  // namespace loupe::console

@@ -1,11 +1,16 @@
-#include "server/workflow_routes.h"
+#include "workflow/http/workflow_routes.h"
 
-namespace loupe::server {
+#include "server/page_params.h"
+
+namespace loupe::workflow {
 namespace {
 
 using nlohmann::json;
+using server::HttpRequest;
+using server::HttpResponse;
+using server::Role;
 
-json MachineJson(const workflow::StateMachineInfo& m, bool with_definition) {
+json MachineJson(const StateMachineInfo& m, bool with_definition) {
   json out = {{"name", m.name},
               {"revision", m.revision},
               {"sha256", m.sha256},
@@ -20,12 +25,12 @@ json MachineJson(const workflow::StateMachineInfo& m, bool with_definition) {
 
 }  // namespace
 
-json ExecutionJson(const workflow::ExecutionInfo& e) {
+json ExecutionJson(const ExecutionInfo& e) {
   json out = {{"id", e.id},
               {"state_machine", e.state_machine},
               {"revision", e.revision},
               {"name", e.name},
-              {"status", std::string(workflow::ExecutionStatusName(e.status))},
+              {"status", std::string(ExecutionStatusName(e.status))},
               {"input", e.input},
               {"start_time", FormatRfc3339(e.start_time)}};
   out["current_state"] = e.current_state.empty() ? json(nullptr) : json(e.current_state);
@@ -36,17 +41,17 @@ json ExecutionJson(const workflow::ExecutionInfo& e) {
   return out;
 }
 
-json HistoryEventJson(const workflow::HistoryEvent& e) {
+json HistoryEventJson(const HistoryEvent& e) {
   json out = {{"id", e.id},
-              {"type", std::string(workflow::HistoryEventTypeName(e.type))},
+              {"type", std::string(HistoryEventTypeName(e.type))},
               {"time", FormatRfc3339(e.time)},
               {"details", e.details}};
   out["state"] = e.state.empty() ? json(nullptr) : json(e.state);
   return out;
 }
 
-void AddWorkflowRoutes(Router& router, workflow::Engine& engine) {
-  workflow::Engine* eng = &engine;
+void AddWorkflowRoutes(server::Router& router, Engine& engine) {
+  Engine* eng = &engine;
   router.Add({"GET", "/v1/state-machines", Role::kOperator,
               "List state machines (latest revision of each).", [eng](const HttpRequest&) {
                 auto list = eng->ListStateMachines();
@@ -68,7 +73,7 @@ void AddWorkflowRoutes(Router& router, workflow::Engine& engine) {
               [eng](const HttpRequest& req) {
                 auto body = req.JsonBody();
                 if (!body.ok()) return HttpResponse::Error(body.status());
-                workflow::StartRequest start;
+                StartRequest start;
                 if (!body->contains("state_machine") || !(*body)["state_machine"].is_string()) {
                   return HttpResponse::Error(
                       InvalidArgumentError("body needs \"state_machine\": a name"));
@@ -90,14 +95,14 @@ void AddWorkflowRoutes(Router& router, workflow::Engine& engine) {
   router.Add({"GET", "/v1/executions", Role::kOperator,
               "List executions, newest first: ?state_machine=&status=&limit= (1..1000).",
               [eng](const HttpRequest& req) {
-                workflow::ExecutionFilter filter;
+                ExecutionFilter filter;
                 filter.state_machine = req.QueryParam("state_machine").value_or("");
                 if (auto s = req.QueryParam("status"); s && !s->empty()) {
-                  auto status = workflow::ParseExecutionStatus(*s);
+                  auto status = ParseExecutionStatus(*s);
                   if (!status.ok()) return HttpResponse::Error(status.status());
                   filter.status = *status;
                 }
-                auto limit = IntQueryParam(req, "limit", 100, 1, 1000);
+                auto limit = server::IntQueryParam(req, "limit", 100, 1, 1000);
                 if (!limit.ok()) return HttpResponse::Error(limit.status());
                 filter.limit = static_cast<int>(*limit);
                 auto list = eng->ListExecutions(filter);
@@ -115,11 +120,9 @@ void AddWorkflowRoutes(Router& router, workflow::Engine& engine) {
   router.Add({"GET", "/v1/executions/([^/]+)/history", Role::kOperator,
               "An execution's history events, oldest first: ?after=&limit= (1..10000).",
               [eng](const HttpRequest& req) {
-                auto after = IntQueryParam(req, "after", 0, 0, INT64_MAX);
-                if (!after.ok()) return HttpResponse::Error(after.status());
-                auto limit = IntQueryParam(req, "limit", 1000, 1, 10000);
-                if (!limit.ok()) return HttpResponse::Error(limit.status());
-                auto h = eng->History(req.path_params[0], *after, static_cast<int>(*limit));
+                auto page = server::ParsePageParams(req, 1000, 10000);
+                if (!page.ok()) return HttpResponse::Error(page.status());
+                auto h = eng->History(req.path_params[0], page->after, page->limit);
                 if (!h.ok()) return HttpResponse::Error(h.status());
                 json out = json::array();
                 for (const auto& e : *h) out.push_back(HistoryEventJson(e));
@@ -148,4 +151,4 @@ void AddWorkflowRoutes(Router& router, workflow::Engine& engine) {
               }});
 }
 
-}  // namespace loupe::server
+}  // namespace loupe::workflow
