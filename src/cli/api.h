@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "cli/client_commands.h"
+#include "cli/client_options.h"
 #include "server/http_client.h"
 
 namespace loupe::cli {

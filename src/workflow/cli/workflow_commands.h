@@ -5,11 +5,11 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cli/client_commands.h"
+#include "cli/client_options.h"
 
-namespace loupe::cli {
+namespace loupe::workflow {
 
-// REQUIRES: RegisterClientCommands(app, options, ...) adds the global --server/--token/--json.
-void RegisterWorkflowCommands(CLI::App& app, ClientOptions& options, int* exit_code);
+// REQUIRES: cli::RegisterClientOptions(app, options) added --server/--token/--json.
+void RegisterWorkflowCommands(CLI::App& app, cli::ClientOptions& options, int* exit_code);
 
-}  // namespace loupe::cli
+}  // namespace loupe::workflow

@@ -1,4 +1,4 @@
-#include "cli/review_commands.h"
+#include "review/cli/review_commands.h"
 
 #include <cstdio>
 #include <iostream>
@@ -9,9 +9,13 @@
 #include "cli/api.h"
 #include "server/http_client.h"
 
-namespace loupe::cli {
+namespace loupe::review {
 namespace {
 
+using cli::Api;
+using cli::ClientOptions;
+using cli::PrintJson;
+using cli::Text;
 using nlohmann::json;
 
 void PrintLoop(const json& l) {
@@ -88,4 +92,4 @@ void RegisterReviewCommands(CLI::App& app, ClientOptions& options, int* exit_cod
   });
 }
 
-}  // namespace loupe::cli
+}  // namespace loupe::review

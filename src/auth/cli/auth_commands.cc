@@ -1,4 +1,4 @@
-#include "cli/auth_commands.h"
+#include "auth/cli/auth_commands.h"
 
 #include <termios.h>
 #include <unistd.h>
@@ -15,9 +15,13 @@
 #include "cli/api.h"
 #include "server/http_client.h"
 
-namespace loupe::cli {
+namespace loupe::auth {
 namespace {
 
+using cli::Api;
+using cli::ClientOptions;
+using cli::PrintJson;
+using cli::Text;
 using nlohmann::json;
 
 std::string Teams(const json& teams) {
@@ -233,4 +237,4 @@ void RegisterAuthCommands(CLI::App& app, ClientOptions& options, int* exit_code)
   AddTokens(app, options, exit_code);
 }
 
-}  // namespace loupe::cli
+}  // namespace loupe::auth

@@ -1,4 +1,4 @@
-#include "cli/workflow_commands.h"
+#include "workflow/cli/workflow_commands.h"
 
 #include <cstdio>
 #include <fstream>
@@ -11,9 +11,13 @@
 #include "cli/api.h"
 #include "server/http_client.h"
 
-namespace loupe::cli {
+namespace loupe::workflow {
 namespace {
 
+using cli::Api;
+using cli::ClientOptions;
+using cli::PrintJson;
+using cli::Text;
 using nlohmann::json;
 
 std::optional<json> CallJson(const ClientOptions& options, std::string_view method,
@@ -191,4 +195,4 @@ void RegisterWorkflowCommands(CLI::App& app, ClientOptions& options, int* exit_c
   AddStateMachines(app, options, exit_code);
 }
 
-}  // namespace loupe::cli
+}  // namespace loupe::workflow

@@ -1,4 +1,4 @@
-#include "cli/ml_commands.h"
+#include "ml/cli/ml_commands.h"
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -16,7 +16,7 @@
 #include "ml/predictor.h"
 #include "ml/trainer.h"
 
-namespace loupe::cli {
+namespace loupe::ml {
 namespace {
 
 namespace fs = std::filesystem;
@@ -53,7 +53,7 @@ T OrFail(Result<T> r) {
 
 struct TrainArgs {
   std::string dataset, out, backbone, previous;
-  std::string builtin{ml::DefaultBackboneId()};
+  std::string builtin{DefaultBackboneId()};
   uint64_t seed = 0;
   double test_fraction = 0.2;
   int augmentations = 3;
@@ -63,12 +63,12 @@ struct TrainArgs {
 };
 
 void RunTrain(const TrainArgs& args) {
-  ml::SetComputeThreads(args.threads);
-  auto source = OrFail(ml::OpenDirectorySource(args.dataset));
-  std::unique_ptr<ml::Backbone> backbone = args.backbone.empty()
-                                               ? OrFail(ml::LoadBuiltinBackbone(args.builtin))
-                                               : OrFail(ml::LoadTorchScriptBackbone(args.backbone));
-  ml::TrainOptions opt;
+  SetComputeThreads(args.threads);
+  auto source = OrFail(OpenDirectorySource(args.dataset));
+  std::unique_ptr<Backbone> backbone = args.backbone.empty()
+                                           ? OrFail(LoadBuiltinBackbone(args.builtin))
+                                           : OrFail(LoadTorchScriptBackbone(args.backbone));
+  TrainOptions opt;
   opt.seed = args.seed;
   opt.test_fraction = args.test_fraction;
   opt.augmentations = args.augmentations;
@@ -78,11 +78,11 @@ void RunTrain(const TrainArgs& args) {
     if (!in) Fail(NotFoundError("no manifest.jsonl in " + args.previous));
     std::stringstream ss;
     ss << in.rdbuf();
-    opt.pinned = OrFail(ml::ReadManifestSplits(ss.str()));
+    opt.pinned = OrFail(ReadManifestSplits(ss.str()));
   }
   std::string last_phase;
   int last_decile = -1;
-  auto progress = [&](const ml::TrainingProgress& p) {
+  auto progress = [&](const TrainingProgress& p) {
     if (args.quiet) return;
     int decile = p.total_steps > 0 ? 10 * p.step / p.total_steps : 0;
     if (p.phase != last_phase || decile != last_decile) {
@@ -94,11 +94,11 @@ void RunTrain(const TrainArgs& args) {
     }
   };
   SystemClock clock;
-  ml::TrainResult r = OrFail(ml::Train(*source, *backbone, opt, clock, progress));
+  TrainResult r = OrFail(Train(*source, *backbone, opt, clock, progress));
   for (const std::string& w : r.warnings) std::cerr << "warning: " << w << "\n";
-  Status saved = ml::SaveArtifact(r.artifact, r.manifest, args.out);
+  Status saved = SaveArtifact(r.artifact, r.manifest, args.out);
   if (!saved.ok()) Fail(saved);
-  const ml::Evaluation& e = r.artifact.evaluation;
+  const Evaluation& e = r.artifact.evaluation;
   nlohmann::ordered_json summary = {{"Model", args.out},
                                     {"Backbone", r.artifact.backbone.id},
                                     {"Labels", r.artifact.labels},
@@ -113,11 +113,11 @@ void RunTrain(const TrainArgs& args) {
 
 void RunEval(const std::string& model, const std::string& dataset, double min_confidence,
              int threads) {
-  ml::SetComputeThreads(threads);
-  auto predictor = OrFail(ml::Predictor::Load(model));
-  auto source = OrFail(ml::OpenDirectorySource(dataset));
+  SetComputeThreads(threads);
+  auto predictor = OrFail(Predictor::Load(model));
+  auto source = OrFail(OpenDirectorySource(dataset));
   std::vector<std::string> warnings;
-  ml::Evaluation e = OrFail(ml::EvaluateOn(*predictor, *source, min_confidence, &warnings));
+  Evaluation e = OrFail(EvaluateOn(*predictor, *source, min_confidence, &warnings));
   for (const std::string& w : warnings) std::cerr << "warning: " << w << "\n";
   nlohmann::json j = e;
   std::cout << j.dump(2) << "\n";
@@ -125,12 +125,12 @@ void RunEval(const std::string& model, const std::string& dataset, double min_co
 
 void RunPredict(const std::string& model, const std::vector<std::string>& images,
                 double min_confidence, int max_results, int threads) {
-  ml::SetComputeThreads(threads);
-  auto predictor = OrFail(ml::Predictor::Load(model));
+  SetComputeThreads(threads);
+  auto predictor = OrFail(Predictor::Load(model));
   int failures = 0;
   for (const std::string& path : images) {
     std::ifstream in(path, std::ios::binary);
-    Result<ml::Prediction> p = NotFoundError("cannot read " + path);
+    Result<Prediction> p = NotFoundError("cannot read " + path);
     if (in) {
       std::stringstream ss;
       ss << in.rdbuf();
@@ -142,7 +142,7 @@ void RunPredict(const std::string& model, const std::vector<std::string>& images
       continue;
     }
     nlohmann::ordered_json labels = nlohmann::ordered_json::array();
-    for (const ml::LabelConfidence& l : p->labels) {
+    for (const LabelConfidence& l : p->labels) {
       if (l.confidence < min_confidence) break;
       if (max_results > 0 && static_cast<int>(labels.size()) >= max_results) break;
       labels.push_back({{"Name", l.name}, {"Confidence", l.confidence}});
@@ -232,4 +232,4 @@ void RegisterMlCommands(CLI::App& app, int* exit_code) {
   }));
 }
 
-}  // namespace loupe::cli
+}  // namespace loupe::ml
