@@ -37,9 +37,6 @@ class Api {
   std::unique_ptr<server::HttpClient> client_;
 };
 
-// The bytes of a local file (an image to upload, an artifact file); nullopt if unreadable.
-std::optional<std::string> ReadFile(const std::string& path);
-
 // A command's --json output: the JSON indented by 2, on stdout.
 void PrintJson(const nlohmann::json& j);
 // A JSON value as table text: a string as it is, null as "-", anything else as JSON.

@@ -1,9 +1,9 @@
 #include "console/http/static_routes.h"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <system_error>
+
+#include "core/file.h"
 
 namespace loupe::console {
 namespace {
@@ -23,18 +23,13 @@ bool AllowedSegmentChar(char c) {
          c == '-' || c == '_';
 }
 
-Result<std::string> ReadFile(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return NotFoundError("cannot read " + file.filename().string());
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 // Serves one resolved file with the console's headers.
 HttpResponse ServeFile(const fs::path& file, bool immutable, bool head) {
   auto bytes = ReadFile(file);
-  if (!bytes.ok()) return HttpResponse::Error(bytes.status());
+  // The client learns the file's name only, never where the console lives on disk.
+  if (!bytes.ok()) {
+    return HttpResponse::Error(NotFoundError("cannot read " + file.filename().string()));
+  }
   HttpResponse r;
   r.content_type = StaticContentType(file);
   if (!head) r.body = std::move(bytes).value();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/api.h"
+#include "core/file.h"
 #include "server/http_client.h"
 
 namespace loupe::detect {
@@ -18,7 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 using cli::Api;
 using cli::ClientOptions;
-using cli::ReadFile;
 using nlohmann::json;
 
 // Detection answers quickly; a stuck server should not hang the CLI.
@@ -67,8 +67,8 @@ void AddDetect(CLI::App& app, const ClientOptions& options, int* exit_code) {
     };
     for (const std::string& f : args->files) {
       auto bytes = ReadFile(f);
-      if (!bytes) {
-        Api::PrintError("cannot read " + f);
+      if (!bytes.ok()) {
+        Api::PrintError(bytes.status().message());
         *exit_code = 1;
         continue;
       }

@@ -2,15 +2,14 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "core/file.h"
 #include "ml/artifact.h"
 #include "ml/dataset.h"
 #include "ml/predictor.h"
@@ -74,11 +73,8 @@ void RunTrain(const TrainArgs& args) {
   opt.augmentations = args.augmentations;
   opt.keypoints = !args.no_keypoints;
   if (!args.previous.empty()) {
-    std::ifstream in(fs::path(args.previous) / "manifest.jsonl");
-    if (!in) Fail(NotFoundError("no manifest.jsonl in " + args.previous));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    opt.pinned = OrFail(ReadManifestSplits(ss.str()));
+    opt.pinned =
+        OrFail(ReadManifestSplits(OrFail(ReadFile(fs::path(args.previous) / "manifest.jsonl"))));
   }
   std::string last_phase;
   int last_decile = -1;
@@ -129,13 +125,9 @@ void RunPredict(const std::string& model, const std::vector<std::string>& images
   auto predictor = OrFail(Predictor::Load(model));
   int failures = 0;
   for (const std::string& path : images) {
-    std::ifstream in(path, std::ios::binary);
-    Result<Prediction> p = NotFoundError("cannot read " + path);
-    if (in) {
-      std::stringstream ss;
-      ss << in.rdbuf();
-      p = predictor->PredictBytes(ss.str());
-    }
+    Result<std::string> bytes = ReadFile(path);
+    Result<Prediction> p =
+        bytes.ok() ? predictor->PredictBytes(*bytes) : Result<Prediction>(bytes.status());
     if (!p.ok()) {
       std::cerr << "error: " << path << ": " << p.status().ToString() << "\n";
       ++failures;

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "cli/api.h"
+#include "core/file.h"
 #include "server/http_client.h"
 
 namespace loupe::models {
@@ -18,7 +19,6 @@ namespace fs = std::filesystem;
 using cli::Api;
 using cli::ClientOptions;
 using cli::PrintJson;
-using cli::ReadFile;
 using nlohmann::json;
 
 // Loading a model can take a while; control calls wait this long for their answer.
@@ -106,9 +106,9 @@ void AddModels(CLI::App& app, const ClientOptions& options, int* exit_code) {
     std::error_code ec;
     for (fs::recursive_directory_iterator it(*dir, ec), end; !ec && it != end; it.increment(ec)) {
       if (!it->is_regular_file()) continue;
-      auto bytes = ReadFile(it->path().string());
-      if (!bytes) {
-        Api::PrintError("cannot read " + it->path().string());
+      auto bytes = ReadFile(it->path());
+      if (!bytes.ok()) {
+        Api::PrintError(bytes.status().message());
         return void(*exit_code = 1);
       }
       std::string key = prefix + fs::relative(it->path(), *dir).generic_string();

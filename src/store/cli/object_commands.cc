@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/api.h"
+#include "core/file.h"
 #include "server/http_client.h"
 
 namespace loupe::store {
@@ -15,7 +16,6 @@ namespace {
 using cli::Api;
 using cli::ClientOptions;
 using cli::PrintJson;
-using cli::ReadFile;
 using nlohmann::json;
 
 void AddObjects(CLI::App& app, const ClientOptions& options, int* exit_code) {
@@ -29,8 +29,8 @@ void AddObjects(CLI::App& app, const ClientOptions& options, int* exit_code) {
   put->add_option("key", *key, "Object key, e.g. images_for_detection/a.jpg")->required();
   put->callback([&options, exit_code, key, file] {
     auto bytes = ReadFile(*file);
-    if (!bytes) {
-      Api::PrintError("cannot read " + *file);
+    if (!bytes.ok()) {
+      Api::PrintError(bytes.status().message());
       return void(*exit_code = 1);
     }
     Api api(options);

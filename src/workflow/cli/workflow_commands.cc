@@ -1,14 +1,13 @@
 #include "workflow/cli/workflow_commands.h"
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 
 #include "cli/api.h"
+#include "core/file.h"
 #include "server/http_client.h"
 
 namespace loupe::workflow {
@@ -129,10 +128,12 @@ void AddExecutions(CLI::App& app, const ClientOptions& options, int* exit_code) 
   start->callback([&options, exit_code, args] {
     std::string text = args->input;
     if (!args->input_file.empty()) {
-      std::ifstream in(args->input_file);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      text = ss.str();
+      auto file = ReadFile(args->input_file);
+      if (!file.ok()) {
+        std::fprintf(stderr, "error: %s\n", file.status().ToString().c_str());
+        return void(*exit_code = 1);
+      }
+      text = std::move(file).value();
     }
     json input = json::parse(text, nullptr, false);
     if (input.is_discarded() || !input.is_object()) {
