@@ -13,10 +13,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 #include "core/clock.h"
+#include "core/file.h"
 #include "ml/artifact.h"
 #include "ml/calibration.h"
 #include "ml/dataset.h"
@@ -27,13 +27,6 @@ namespace fs = std::filesystem;
 using namespace loupe;  // NOLINT(google-build-using-namespace): a benchmark's main file
 
 namespace {
-
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::vector<fs::path> Files(const fs::path& dir) {
   std::vector<fs::path> out;
@@ -114,7 +107,7 @@ int main(int argc, char** argv) {
   std::vector<ml::EvalSample> samples;
   std::vector<double> ms;
   auto predict = [&](const fs::path& p) -> Result<ml::Prediction> {
-    std::string bytes = ReadAll(p);
+    ASSIGN_OR_RETURN(std::string bytes, ReadFile(p));
     auto s = std::chrono::steady_clock::now();
     Result<ml::Prediction> r = (*predictor)->PredictBytes(bytes);
     ms.push_back(

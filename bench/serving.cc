@@ -14,10 +14,9 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
+#include "core/file.h"
 #include "core/temp_dir.h"
 #include "db/sqlite_database.h"
 #include "detect/detect_service.h"
@@ -97,10 +96,12 @@ int Main(int argc, char** argv) {
   app.add_option("--requests", requests, "Requests per configuration")->capture_default_str();
   app.add_option("--clients", clients, "Concurrent clients")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  std::ifstream in(image, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string bytes = ss.str();
+  auto read = ReadFile(image);
+  if (!read.ok()) {
+    std::fprintf(stderr, "%s\n", read.status().ToString().c_str());
+    return 1;
+  }
+  const std::string bytes = std::move(read).value();
 
   auto predictor = models::DefaultPredictorLoader()(model);
   if (!predictor.ok()) {

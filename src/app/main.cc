@@ -5,13 +5,17 @@
 #include <exception>
 
 #include "app/serve.h"
-#include "cli/auth_commands.h"
-#include "cli/client_commands.h"
-#include "cli/ml_commands.h"
-#include "cli/review_commands.h"
-#include "cli/workflow_commands.h"
+#include "auth/cli/auth_commands.h"
+#include "cli/client_options.h"
+#include "detect/cli/detect_commands.h"
+#include "events/cli/event_commands.h"
+#include "ml/cli/ml_commands.h"
 #include "models/cli/model_commands.h"
 #include "notify/cli/notify_commands.h"
+#include "params/cli/param_commands.h"
+#include "review/cli/review_commands.h"
+#include "store/cli/object_commands.h"
+#include "workflow/cli/workflow_commands.h"
 
 namespace {
 
@@ -23,13 +27,17 @@ int Run(int argc, char** argv) {
   loupe::app::ServeOptions serve_options;
   loupe::app::RegisterServeCommand(app, serve_options, &exit_code);
   loupe::cli::ClientOptions client_options;
-  loupe::cli::RegisterClientCommands(app, client_options, &exit_code);
-  loupe::cli::RegisterMlCommands(app, &exit_code);
-  loupe::cli::RegisterWorkflowCommands(app, client_options, &exit_code);
-  loupe::cli::RegisterModelCommands(app, client_options, &exit_code);
-  loupe::cli::RegisterNotifyCommands(app, client_options, &exit_code);
-  loupe::cli::RegisterReviewCommands(app, client_options, &exit_code);
-  loupe::cli::RegisterAuthCommands(app, client_options, &exit_code);
+  loupe::cli::RegisterClientOptions(app, client_options);
+  loupe::params::RegisterParamCommands(app, client_options, &exit_code);
+  loupe::store::RegisterObjectCommands(app, client_options, &exit_code);
+  loupe::events::RegisterEventCommands(app, client_options, &exit_code);
+  loupe::ml::RegisterMlCommands(app, &exit_code);
+  loupe::workflow::RegisterWorkflowCommands(app, client_options, &exit_code);
+  loupe::detect::RegisterDetectCommands(app, client_options, &exit_code);
+  loupe::models::RegisterModelCommands(app, client_options, &exit_code);
+  loupe::notify::RegisterNotifyCommands(app, client_options, &exit_code);
+  loupe::review::RegisterReviewCommands(app, client_options, &exit_code);
+  loupe::auth::RegisterAuthCommands(app, client_options, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -15,21 +15,24 @@
 #include <optional>
 #include <thread>
 
-#include "auth/auth_routes.h"
 #include "auth/auth_store.h"
+#include "auth/http/auth_routes.h"
+#include "auth/http/session_authenticator.h"
 #include "auth/login_limiter.h"
-#include "auth/session_authenticator.h"
+#include "console/http/static_routes.h"
 #include "core/clock.h"
 #include "core/logging.h"
 #include "db/sqlite_database.h"
 #include "detect/detect_service.h"
+#include "detect/http/detect_routes.h"
 #include "events/event_log.h"
-#include "models/http/detect_routes.h"
+#include "events/http/event_routes.h"
 #include "models/http/model_routes.h"
 #include "models/model_registry.h"
 #include "models/model_service.h"
 #include "notify/http/notify_routes.h"
 #include "notify/notifier.h"
+#include "params/http/parameter_routes.h"
 #include "params/parameter_store.h"
 #include "pipeline/handlers.h"
 #include "pipeline/routes.h"
@@ -37,13 +40,13 @@
 #include "pipeline/training_set.h"
 #include "review/http/review_routes.h"
 #include "review/review_service.h"
-#include "server/api_routes.h"
 #include "server/http_server.h"
-#include "server/static_routes.h"
-#include "server/workflow_routes.h"
+#include "server/service_routes.h"
+#include "store/http/object_routes.h"
 #include "store/local_object_store.h"
 #include "workflow/engine.h"
 #include "workflow/event_router.h"
+#include "workflow/http/workflow_routes.h"
 #include "workflow/poll_scheduler.h"
 
 namespace loupe::app {
@@ -109,6 +112,12 @@ std::optional<std::string> Env(const char* name) {
   const char* v = std::getenv(name);
   if (v == nullptr || *v == '\0') return std::nullopt;
   return std::string(v);
+}
+
+// What /healthz checks: the database answers a query.
+Status DatabaseHealth(db::Database& db) {
+  Status s = db.Read([](db::Transaction& tx) { return tx.Query("SELECT 1").status(); });
+  return s.ok() ? s : UnavailableError("database: " + s.message());
 }
 
 int Fail(const Status& s) {
@@ -253,12 +262,12 @@ int Serve(const ServeOptions& options) {
     if (!r.model_label.empty()) input.model_answer.name = r.model_label;
     input.model_answer.confidence = r.model_confidence;
     ASSIGN_OR_RETURN(review::CreateResult created, reviews->CreateLoop(input));
-    return server::LoopJson(created.loop, false);
+    return review::LoopJson(created.loop, false);
   };
   pipeline_services.hooks.file_human_answer =
       [reviews](std::string_view loop) -> Result<nlohmann::json> {
     ASSIGN_OR_RETURN(review::FilingResult f, reviews->FileAnswer(loop));
-    return server::FilingJson(f);
+    return review::FilingJson(f);
   };
   pipeline_services.hooks.notify = [&notifier](const pipeline::Notification& n) -> Status {
     auto topic = notify::ParseTopic(n.topic);
@@ -277,22 +286,25 @@ int Serve(const ServeOptions& options) {
 
   server::Router router;
   server::HttpServer* http_ptr = nullptr;
-  server::ApiDeps deps{
-      db->get(), params->get(), events->get(), store->get(), kVersion, [&http_ptr, &notifier] {
-        return (http_ptr ? http_ptr->MetricsText() : "") + (*notifier)->MetricsText();
-      }};
-  server::AddFoundationRoutes(router, deps);
-  server::AddModelRoutes(router, **model_service);
-  server::AddModelEvaluationRoute(router, **model_service, **store);
-  server::AddDetectRoutes(router, detect_service);
-  server::AddWorkflowRoutes(router, **engine);
+  server::AddServiceRoutes(router, {kVersion, [&db] { return DatabaseHealth(**db); },
+                                    [&http_ptr, &notifier] {
+                                      return (http_ptr ? http_ptr->MetricsText() : "") +
+                                             (*notifier)->MetricsText();
+                                    }});
+  params::AddParameterRoutes(router, **params);
+  store::AddObjectRoutes(router, **store);
+  events::AddEventRoutes(router, **events);
+  models::AddModelRoutes(router, **model_service);
+  models::AddModelEvaluationRoute(router, **model_service, **store);
+  detect::AddDetectRoutes(router, detect_service);
+  workflow::AddWorkflowRoutes(router, **engine);
   pipeline::AddPipelineRoutes(router, **db, **events, **training_set, **runner);
-  server::AddNotifyRoutes(router, **notifier);
-  server::AddReviewRoutes(router, **review_service);
+  notify::AddNotifyRoutes(router, **notifier);
+  review::AddReviewRoutes(router, **review_service);
 
   // Web console: static files of the built console at `/` (public; the API stays under /v1).
   const std::filesystem::path console_dir = ConsoleDir(options.web_dir);
-  server::AddStaticRoutes(router, console_dir);
+  console::AddStaticRoutes(router, console_dir);
   spdlog::info("serve: web console from {}", console_dir.string());
 
   auth::AddAuthRoutes(router, **auth_store, login_limiter, {options.secure_cookies});

@@ -53,7 +53,7 @@ constexpr std::string_view kUserColumns = "name, role, teams, created_at, update
 Result<User> UserFromRow(const db::Row& row, size_t first = 0) {
   User u;
   u.name = row.Text(first);
-  ASSIGN_OR_RETURN(u.role, server::ParseRole(row.Text(first + 1)));
+  ASSIGN_OR_RETURN(u.role, ParseRole(row.Text(first + 1)));
   json teams = json::parse(row.Text(first + 2), nullptr, false);
   if (teams.is_array()) {
     for (const json& t : teams) {
@@ -76,8 +76,8 @@ db::Value OptMillis(std::optional<TimePoint> t) {
   return ToUnixMillis(*t);
 }
 
-Status ValidateAccountRole(server::Role role) {
-  if (role == server::Role::kPublic || role == server::Role::kAuthenticated) {
+Status ValidateAccountRole(Role role) {
+  if (role == Role::kPublic || role == Role::kAuthenticated) {
     return InvalidArgumentError("a user's role must be admin, operator, reviewer or consumer");
   }
   return Status::Ok();
@@ -190,7 +190,7 @@ Result<BootstrapResult> AuthStore::Bootstrap(const std::optional<std::string>& a
   return result;
 }
 
-Result<User> AuthStore::CreateUser(const std::string& name, server::Role role,
+Result<User> AuthStore::CreateUser(const std::string& name, Role role,
                                    const std::vector<std::string>& teams,
                                    const std::string& password) {
   RETURN_IF_ERROR(ValidateName("user", name));
@@ -203,11 +203,10 @@ Result<User> AuthStore::CreateUser(const std::string& name, server::Role role,
   RETURN_IF_ERROR(db_.Write([&](db::Transaction& tx) {
     ASSIGN_OR_RETURN(auto existing, tx.QueryOne("SELECT 1 FROM auth_users WHERE name = ?", {name}));
     if (existing) return AlreadyExistsError("a user named '" + name + "' exists");
-    RETURN_IF_ERROR(
-        tx.Exec("INSERT INTO auth_users (name, role, teams, password_hash, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                {name, std::string(server::RoleName(role)), TeamsJson(teams), hash, now, now})
-            .status());
+    RETURN_IF_ERROR(tx.Exec("INSERT INTO auth_users (name, role, teams, password_hash, "
+                            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                            {name, std::string(RoleName(role)), TeamsJson(teams), hash, now, now})
+                        .status());
     ASSIGN_OR_RETURN(created, QueryUser(tx, name));
     return Status::Ok();
   }));
@@ -253,13 +252,12 @@ Result<User> AuthStore::UpdateUser(const std::string& name, const UserChange& ch
   User updated;
   RETURN_IF_ERROR(db_.Write([&](db::Transaction& tx) {
     ASSIGN_OR_RETURN(User current, QueryUser(tx, name));
-    if (change.role && current.role == server::Role::kAdmin &&
-        *change.role != server::Role::kAdmin) {
+    if (change.role && current.role == Role::kAdmin && *change.role != Role::kAdmin) {
       RETURN_IF_ERROR(KeepAnAdmin(tx, name));
     }
     if (change.role) {
       RETURN_IF_ERROR(tx.Exec("UPDATE auth_users SET role = ? WHERE name = ?",
-                              {std::string(server::RoleName(*change.role)), name})
+                              {std::string(RoleName(*change.role)), name})
                           .status());
     }
     if (change.teams) {
@@ -285,7 +283,7 @@ Status AuthStore::DeleteUser(const std::string& name) {
   int64_t now = ToUnixMillis(clock_.Now());
   return db_.Write([&](db::Transaction& tx) {
     ASSIGN_OR_RETURN(User current, QueryUser(tx, name));
-    if (current.role == server::Role::kAdmin) {
+    if (current.role == Role::kAdmin) {
       RETURN_IF_ERROR(KeepAnAdmin(tx, name));
     }
     RETURN_IF_ERROR(EndCredentials(tx, name, now));

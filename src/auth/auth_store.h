@@ -15,14 +15,14 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "core/role.h"
 #include "db/database.h"
-#include "server/http_types.h"
 
 namespace loupe::auth {
 
 struct User {
   std::string name;
-  server::Role role = server::Role::kConsumer;
+  Role role = Role::kConsumer;
   std::vector<std::string> teams;  // workforces the user belongs to (0..n)
   TimePoint created_at;
   TimePoint updated_at;
@@ -30,7 +30,7 @@ struct User {
 
 // A partial update of a user; unset fields keep their value.
 struct UserChange {
-  std::optional<server::Role> role;
+  std::optional<Role> role;
   std::optional<std::vector<std::string>> teams;
   std::optional<std::string> password;  // ends the user's sessions and revokes their tokens
 };
@@ -96,8 +96,8 @@ class AuthStore {
 
   // Users. AlreadyExists, NotFound, InvalidArgument as expected; FailedPrecondition when a
   // change would leave no admin.
-  Result<User> CreateUser(const std::string& name, server::Role role,
-                          const std::vector<std::string>& teams, const std::string& password);
+  Result<User> CreateUser(const std::string& name, Role role, const std::vector<std::string>& teams,
+                          const std::string& password);
   Result<std::vector<User>> ListUsers() const;
   Result<User> GetUser(const std::string& name) const;
   Result<User> UpdateUser(const std::string& name, const UserChange& change);

@@ -9,7 +9,6 @@
 namespace loupe::auth {
 namespace {
 
-using server::Role;
 using std::chrono::hours;
 using std::chrono::minutes;
 

@@ -1,9 +1,7 @@
 #include "cli/api.h"
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 namespace loupe::cli {
 
@@ -58,14 +56,6 @@ std::optional<json> Api::CallJson(std::string_view method, const std::string& pa
 
 void Api::PrintError(const std::string& message) {
   std::fprintf(stderr, "error: %s\n", message.c_str());
-}
-
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 void PrintJson(const nlohmann::json& j) { std::cout << j.dump(2) << "\n"; }

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "cli/client_commands.h"
+#include "cli/client_options.h"
 #include "server/http_client.h"
 
 namespace loupe::cli {
@@ -36,9 +36,6 @@ class Api {
   const int timeout_seconds_;
   std::unique_ptr<server::HttpClient> client_;
 };
-
-// The bytes of a local file (an image to upload, an artifact file); nullopt if unreadable.
-std::optional<std::string> ReadFile(const std::string& path);
 
 // A command's --json output: the JSON indented by 2, on stdout.
 void PrintJson(const nlohmann::json& j);

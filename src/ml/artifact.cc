@@ -3,7 +3,8 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
+
+#include "core/file.h"
 
 namespace loupe::ml {
 namespace {
@@ -22,14 +23,6 @@ Status WriteFileAtomic(const fs::path& path, std::string_view bytes) {
   fs::rename(tmp, path, ec);
   if (ec) return UnavailableError("cannot rename " + tmp.string() + ": " + ec.message());
   return Status::Ok();
-}
-
-Result<std::string> ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return NotFoundError("cannot read " + p.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace

@@ -1,11 +1,11 @@
 #include "ml/dataset.h"
 
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
+#include "core/file.h"
 #include "core/sha256.h"
 #include "store/object_store.h"
 
@@ -48,11 +48,7 @@ class DirectorySource final : public DatasetSource {
   }
 
   Result<std::string> Read(std::string_view key) const override {
-    std::ifstream in(root_ / fs::path(std::string(key)), std::ios::binary);
-    if (!in) return NotFoundError("cannot read " + (root_ / std::string(key)).string());
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return ReadFile(root_ / fs::path(std::string(key)));
   }
 
   std::string SourceRef(std::string_view key) const override {

@@ -2,9 +2,8 @@
 // a Backbone. Preprocessing: keep the aspect, short side and long-side cap from
 // LogoBackboneOptions; images of different sizes run one at a time. Every image also gets its
 // objectness map as a SaliencyMap.
-#include <fstream>
-#include <sstream>
 
+#include "core/file.h"
 #include "core/sha256.h"
 #include "ml/backbone.h"
 #include "ml/logo_net.h"  // first: libtorch, then #undef CHECK
@@ -74,15 +73,12 @@ Result<std::unique_ptr<Backbone>> LoadLogoBackbone(const std::filesystem::path& 
       !(options.attention_temperature > 0)) {
     return InvalidArgumentError("logo backbone: bad input size or attention temperature");
   }
-  std::ifstream in(weights, std::ios::binary);
-  if (!in) return NotFoundError("cannot read " + weights.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  ASSIGN_OR_RETURN(std::string weight_bytes, ReadFile(weights));
   ASSIGN_OR_RETURN(std::unique_ptr<LogoNet> net, LogoNet::Load(weights));
   BackboneInfo info;
   info.kind = "builtin";
   info.id = std::move(id);
-  info.sha256 = Sha256Hex(ss.str());
+  info.sha256 = Sha256Hex(weight_bytes);
   info.embedding_dim = net->spec().embedding_dim;
   info.preprocessing.resize = ResizeMode::kKeepAspect;
   info.preprocessing.input_height = options.short_side;

@@ -3,10 +3,10 @@
 #include <torch/torch.h>
 #undef CHECK  // glog's, from libtorch; loupe's core/check.h defines its own
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/file.h"
 #include "core/sha256.h"
 #include "ml/backbone.h"
 
@@ -85,14 +85,6 @@ class TorchScriptBackbone final : public Backbone {
   BackboneInfo info_;
   OutputKind kind_;
 };
-
-Result<std::string> ReadFile(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return NotFoundError("cannot read " + p.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 }  // namespace
 

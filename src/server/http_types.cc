@@ -12,33 +12,6 @@ bool IsUnsafeMethod(std::string_view method) {
   return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
 }
 
-std::string_view RoleName(Role role) {
-  switch (role) {
-    case Role::kPublic:
-      return "public";
-    case Role::kAuthenticated:
-      return "authenticated";
-    case Role::kConsumer:
-      return "consumer";
-    case Role::kReviewer:
-      return "reviewer";
-    case Role::kOperator:
-      return "operator";
-    case Role::kAdmin:
-      return "admin";
-  }
-  return "unknown";
-}
-
-Result<Role> ParseRole(std::string_view name) {
-  for (Role r : {Role::kPublic, Role::kAuthenticated, Role::kConsumer, Role::kReviewer,
-                 Role::kOperator, Role::kAdmin}) {
-    if (RoleName(r) == name) return r;
-  }
-  return InvalidArgumentError("unknown role '" + std::string(name) +
-                              "' (admin, operator, reviewer, consumer)");
-}
-
 Result<int64_t> ParseIntInRange(const std::optional<std::string>& text, std::string_view name,
                                 int64_t fallback, int64_t min, int64_t max) {
   if (!text || text->empty()) return fallback;
@@ -66,13 +39,6 @@ std::string ContentTypeForKey(std::string_view key) {
   if (ext == "webp") return "image/webp";
   if (ext == "json") return "application/json";
   return "application/octet-stream";
-}
-
-bool RoleAllows(Role have, Role need) {
-  if (need == Role::kPublic || have == Role::kAdmin) return true;
-  if (need == Role::kAuthenticated) return have != Role::kPublic;
-  if (have == need) return true;
-  return have == Role::kOperator && (need == Role::kConsumer || need == Role::kReviewer);
 }
 
 std::optional<std::string> HttpRequest::QueryParam(std::string_view name) const {

@@ -12,22 +12,14 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/role.h"
 
 namespace loupe::server {
 
-// Who may call a route. Every route declares one; HttpServer asks its Authenticator (auth/)
-// who the caller is and refuses callers whose role does not allow the route's (401/403).
-// kAuthenticated is a route requirement only ("any signed-in account": /v1/auth/me, logout,
-// own password); accounts have one of consumer, reviewer, operator, admin.
-enum class Role { kPublic, kAuthenticated, kConsumer, kReviewer, kOperator, kAdmin };
-std::string_view RoleName(Role role);
-// Inverse of RoleName; InvalidArgument for an unknown name.
-Result<Role> ParseRole(std::string_view name);
-// Whether a caller with role `have` may call a route that needs `need`: kPublic routes are
-// open to all; kAuthenticated routes to every account; admin may call everything; an operator
-// may also call consumer routes (upload and detect, to try a model) and reviewer routes (small
-// teams review; ties escalate to operators); otherwise the roles must match.
-bool RoleAllows(Role have, Role need);
+// Every route declares the Role (core/role.h) it needs; HttpServer asks its Authenticator who
+// the caller is and refuses callers whose role does not allow the route's (401/403). Role is
+// part of the route table's vocabulary, so server re-exports it (server::Role).
+using loupe::Role;
 
 struct HttpRequest {
   std::string method;

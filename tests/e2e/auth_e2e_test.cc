@@ -7,8 +7,8 @@
 #include <regex>
 #include <set>
 
+#include "core/role.h"
 #include "core/temp_dir.h"
-#include "server/http_types.h"
 #include "support/server_process.h"
 
 namespace loupe {
@@ -16,7 +16,6 @@ namespace {
 
 using nlohmann::json;
 using server::ClientResponse;
-using server::Role;
 using testing::RunCli;
 using testing::ServerProcess;
 
@@ -87,7 +86,7 @@ TEST_F(AuthE2E, RouteRoleMatrixCoversEveryRoute) {
       for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       ASSERT_TRUE(op.contains("x-loupe-role")) << method << " " << templ;
       std::string need_name = op["x-loupe-role"];
-      auto need = server::ParseRole(need_name);
+      auto need = ParseRole(need_name);
       ASSERT_TRUE(need.ok()) << method << " " << templ << ": " << need_name;
       seen_roles.insert(need_name);
       std::string path = ConcretePath(templ, op["x-loupe-pattern"]);
@@ -104,9 +103,9 @@ TEST_F(AuthE2E, RouteRoleMatrixCoversEveryRoute) {
         EXPECT_EQ(none.status, 401) << none.body;
       }
       for (const auto& [role_name, client] : clients) {
-        Role have = server::ParseRole(role_name).value();
+        Role have = ParseRole(role_name).value();
         auto r = client->Send(method, path, "{}");
-        if (server::RoleAllows(have, *need)) {
+        if (RoleAllows(have, *need)) {
           // Allowed callers may get any answer but 401/403 (404/400 for the probe values), or
           // no answer in time from a streaming route.
           if (r.ok()) {

@@ -6,7 +6,7 @@
 
 #include "core/temp_dir.h"
 #include "db/sqlite_database.h"
-#include "server/workflow_routes.h"
+#include "workflow/http/workflow_routes.h"
 
 namespace loupe::server {
 namespace {

@@ -2,37 +2,30 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
-#include <sstream>
 
 #include "cli/api.h"
+#include "core/file.h"
 #include "server/http_client.h"
 
-namespace loupe::cli {
+namespace loupe::models {
 namespace {
 
 namespace fs = std::filesystem;
+using cli::Api;
+using cli::ClientOptions;
+using cli::PrintJson;
 using nlohmann::json;
 
 // Loading a model can take a while; control calls wait this long for their answer.
 constexpr int kControlTimeoutSeconds = 600;
 
-// Listing and detection answer quickly; a stuck server should not hang the CLI.
+// Listing answers quickly; a stuck server should not hang the CLI.
 constexpr int kQueryTimeoutSeconds = 60;
-
-std::string ContentTypeFor(const fs::path& path) {
-  std::string ext = path.extension().string();
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (ext == ".jpg" || ext == ".jpeg") return "image/jpeg";
-  if (ext == ".png") return "image/png";
-  if (ext == ".webp") return "image/webp";
-  return "application/octet-stream";
-}
 
 void PrintVersionTable(const json& versions, const json& production) {
   std::printf("%-16s %-20s %5s %6s  %-24s %s\n", "VERSION", "STATUS", "UNITS", "F1", "UPDATED",
@@ -72,76 +65,6 @@ std::string StagingPrefix() {
   return std::string("uploads/models/") + buf + "/";
 }
 
-void AddDetect(CLI::App& app, const ClientOptions& options, int* exit_code) {
-  struct Args {
-    std::vector<std::string> files;
-    std::vector<std::string> keys;
-    std::optional<double> min_confidence;
-    std::optional<int> max_results;
-    std::string version;
-  };
-  auto args = std::make_shared<Args>();
-  auto* detect = app.add_subcommand(
-      "detect", "Detect custom labels in images with the production model (one JSON line each)");
-  detect->add_option("files", args->files, "Image files (JPEG, PNG, WebP)")
-      ->check(CLI::ExistingFile);
-  detect->add_option("--key", args->keys, "A stored object to detect instead (repeatable)");
-  detect
-      ->add_option("--min-confidence", args->min_confidence,
-                   "0..100 (default: each label's assumed threshold)")
-      ->check(CLI::Range(0.0, 100.0));
-  detect->add_option("--max-results", args->max_results, "At most this many labels")
-      ->check(CLI::PositiveNumber);
-  detect->add_option("--version", args->version, "A running version instead of production");
-  detect->callback([&options, exit_code, args] {
-    if (args->files.empty() && args->keys.empty()) {
-      Api::PrintError("give image files or --key KEY");
-      return void(*exit_code = 2);
-    }
-    Api api(options, kQueryTimeoutSeconds);
-    auto print = [&options](const std::string& what, const json& r) {
-      json line = {{"Image", what}};
-      for (auto it = r.begin(); it != r.end(); ++it) line[it.key()] = it.value();
-      std::cout << (options.json ? line.dump(2) : line.dump()) << "\n";
-    };
-    for (const std::string& f : args->files) {
-      auto bytes = ReadFile(f);
-      if (!bytes) {
-        Api::PrintError("cannot read " + f);
-        *exit_code = 1;
-        continue;
-      }
-      std::string query;
-      auto add = [&query](const std::string& k, const std::string& v) {
-        query += (query.empty() ? "?" : "&") + k + "=" + server::EncodeQuery(v);
-      };
-      if (args->min_confidence) add("MinConfidence", std::to_string(*args->min_confidence));
-      if (args->max_results) add("MaxResults", std::to_string(*args->max_results));
-      if (!args->version.empty()) add("ProjectVersion", args->version);
-      auto r = api.Call("POST", "/v1/detect" + query, *bytes, ContentTypeFor(f));
-      if (!r) {
-        std::fprintf(stderr, "  (%s)\n", f.c_str());
-        *exit_code = 1;
-        continue;
-      }
-      print(f, json::parse(r->body, nullptr, false));
-    }
-    for (const std::string& key : args->keys) {
-      json body = {{"Image", {{"S3Object", {{"Name", key}}}}}};
-      if (args->min_confidence) body["MinConfidence"] = *args->min_confidence;
-      if (args->max_results) body["MaxResults"] = *args->max_results;
-      if (!args->version.empty()) body["ProjectVersion"] = args->version;
-      auto r = api.CallJson("POST", "/v1/detect", body.dump());
-      if (!r) {
-        std::fprintf(stderr, "  (%s)\n", key.c_str());
-        *exit_code = 1;
-        continue;
-      }
-      print(key, *r);
-    }
-  });
-}
-
 void AddModels(CLI::App& app, const ClientOptions& options, int* exit_code) {
   auto* models = app.add_subcommand("models", "Model versions: list, import, start, deploy, ...");
   models->require_subcommand(1);
@@ -166,81 +89,80 @@ void AddModels(CLI::App& app, const ClientOptions& options, int* exit_code) {
   });
 
   auto dir = std::make_shared<std::string>();
-  auto* import = models->add_subcommand(
+  auto* import_cmd = models->add_subcommand(
       "import", "Register an artifact made by `loupe train --out DIR` as a new version");
-  import->add_option("artifact", *dir, "Artifact directory (holds model.json)")
+  import_cmd->add_option("artifact", *dir, "Artifact directory (holds model.json)")
       ->required()
       ->check(CLI::ExistingDirectory);
-  import->add_option("--version", *version, "Version name (default: the next v<N>)");
-  import->callback([&options, exit_code, dir, version] {
+  import_cmd->add_option("--version", *version, "Version name (default: the next v<N>)");
+  import_cmd->callback([&options, exit_code, dir, version] {
     if (!fs::exists(fs::path(*dir) / "model.json")) {
       Api::PrintError(*dir + " is not a model artifact (no model.json)");
-  return void(*exit_code = 1);
-}
-Api api(options, kControlTimeoutSeconds);
-const std::string prefix = StagingPrefix();
-std::vector<std::string> uploaded;
-std::error_code ec;
-for (fs::recursive_directory_iterator it(*dir, ec), end; !ec && it != end; it.increment(ec)) {
-  if (!it->is_regular_file()) continue;
-  auto bytes = ReadFile(it->path().string());
-  if (!bytes) {
-    Api::PrintError("cannot read " + it->path().string());
-    return void(*exit_code = 1);
-  }
-  std::string key = prefix + fs::relative(it->path(), *dir).generic_string();
-  if (!api.Call("PUT", "/v1/objects/" + server::EncodePath(key), *bytes,
-                "application/octet-stream")) {
-    return void(*exit_code = 1);
-  }
-  uploaded.push_back(key);
-}
-json body = {{"source_prefix", prefix}};
-if (!version->empty()) body["version"] = *version;
-auto r = api.CallJson("POST", "/v1/models", body.dump());
-for (const std::string& key : uploaded) {
-  (void)api.Call("DELETE", "/v1/objects/" + server::EncodePath(key));
-}
-if (!r) return void(*exit_code = 1);
-PrintVersion(options, *r);
-}  // namespace
-);
-
-auto control = [&options, exit_code, models](const char* name, const char* help,
-                                             const char* action) {
-  auto target = std::make_shared<std::string>();
-  auto* cmd = models->add_subcommand(name, help);
-  cmd->add_option("version", *target, "Version name")->required();
-  cmd->callback([&options, exit_code, target, action] {
+      return void(*exit_code = 1);
+    }
     Api api(options, kControlTimeoutSeconds);
-    auto r = api.CallJson("POST", "/v1/models/" + server::EncodePath(*target) + "/" + action, "{}");
+    const std::string prefix = StagingPrefix();
+    std::vector<std::string> uploaded;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(*dir, ec), end; !ec && it != end; it.increment(ec)) {
+      if (!it->is_regular_file()) continue;
+      auto bytes = ReadFile(it->path());
+      if (!bytes.ok()) {
+        Api::PrintError(bytes.status().message());
+        return void(*exit_code = 1);
+      }
+      std::string key = prefix + fs::relative(it->path(), *dir).generic_string();
+      if (!api.Call("PUT", "/v1/objects/" + server::EncodePath(key), *bytes,
+                    "application/octet-stream")) {
+        return void(*exit_code = 1);
+      }
+      uploaded.push_back(key);
+    }
+    json body = {{"source_prefix", prefix}};
+    if (!version->empty()) body["version"] = *version;
+    auto r = api.CallJson("POST", "/v1/models", body.dump());
+    for (const std::string& key : uploaded) {
+      (void)api.Call("DELETE", "/v1/objects/" + server::EncodePath(key));
+    }
     if (!r) return void(*exit_code = 1);
     PrintVersion(options, *r);
   });
-};
-control("start", "Start a version: load, smoke-test, RUNNING", "start");
-control("stop", "Stop a version after its in-flight requests", "stop");
-control("deploy", "Blue/green switch of production to a version", "deploy");
 
-auto target = std::make_shared<std::string>();
-auto* rollback = models->add_subcommand(
-    "rollback", "Switch production back to VERSION (default: the previous production)");
-rollback->add_option("version", *target, "Version name");
-rollback->callback([&options, exit_code, target] {
-  Api api(options, kControlTimeoutSeconds);
-  json body = json::object();
-  if (!target->empty()) body["version"] = *target;
-  auto r = api.CallJson("POST", "/v1/endpoints/production/rollback", body.dump());
-  if (!r) return void(*exit_code = 1);
-  PrintVersion(options, *r);
-});
-}  // namespace loupe::cli
+  auto control = [&options, exit_code, models](const char* name, const char* help,
+                                               const char* action) {
+    auto target = std::make_shared<std::string>();
+    auto* cmd = models->add_subcommand(name, help);
+    cmd->add_option("version", *target, "Version name")->required();
+    cmd->callback([&options, exit_code, target, action] {
+      Api api(options, kControlTimeoutSeconds);
+      auto r =
+          api.CallJson("POST", "/v1/models/" + server::EncodePath(*target) + "/" + action, "{}");
+      if (!r) return void(*exit_code = 1);
+      PrintVersion(options, *r);
+    });
+  };
+  control("start", "Start a version: load, smoke-test, RUNNING", "start");
+  control("stop", "Stop a version after its in-flight requests", "stop");
+  control("deploy", "Blue/green switch of production to a version", "deploy");
+
+  auto target = std::make_shared<std::string>();
+  auto* rollback = models->add_subcommand(
+      "rollback", "Switch production back to VERSION (default: the previous production)");
+  rollback->add_option("version", *target, "Version name");
+  rollback->callback([&options, exit_code, target] {
+    Api api(options, kControlTimeoutSeconds);
+    json body = json::object();
+    if (!target->empty()) body["version"] = *target;
+    auto r = api.CallJson("POST", "/v1/endpoints/production/rollback", body.dump());
+    if (!r) return void(*exit_code = 1);
+    PrintVersion(options, *r);
+  });
+}
 
 }  // namespace
 
 void RegisterModelCommands(CLI::App& app, ClientOptions& options, int* exit_code) {
-  AddDetect(app, options, exit_code);
   AddModels(app, options, exit_code);
 }
 
-}  // namespace loupe::cli
+}  // namespace loupe::models

@@ -1,18 +1,16 @@
 #pragma once
-// The CLI's serving subcommands, thin clients of the HTTP API (docs/serving.md):
-//   loupe detect FILE... [--key KEY]... [--min-confidence C] [--max-results N] [--version V]
+// The CLI's model subcommands, thin clients of the /v1/models routes (docs/serving.md):
 //   loupe models ls | describe V | import DIR [--version V] | start V | stop V | deploy V |
 //                rollback [V]
 // Errors print "error: <Code>: <message>" on stderr and exit non-zero.
-// Lives in src/models/cli/ until the cli library is wired to it.
 
 #include <CLI/CLI.hpp>
 
-#include "cli/client_commands.h"
+#include "cli/client_options.h"
 
-namespace loupe::cli {
+namespace loupe::models {
 
-// REQUIRES: RegisterClientCommands(app, options, ...) adds the global --server/--token/--json.
-void RegisterModelCommands(CLI::App& app, ClientOptions& options, int* exit_code);
+// REQUIRES: cli::RegisterClientOptions(app, options) added --server/--token/--json.
+void RegisterModelCommands(CLI::App& app, cli::ClientOptions& options, int* exit_code);
 
-}  // namespace loupe::cli
+}  // namespace loupe::models

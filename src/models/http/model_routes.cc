@@ -1,11 +1,14 @@
 #include "models/http/model_routes.h"
 
-namespace loupe::server {
+namespace loupe::models {
 namespace {
 
 using nlohmann::json;
+using server::HttpRequest;
+using server::HttpResponse;
+using server::Router;
 
-json ServingJson(const models::ServingInfo& s) {
+json ServingJson(const ServingInfo& s) {
   return {{"production", s.production},    {"in_flight", s.in_flight},
           {"units", s.pool.units},         {"retiring_units", s.pool.retiring_units},
           {"queued", s.pool.queued},       {"busy", s.pool.busy},
@@ -13,17 +16,16 @@ json ServingJson(const models::ServingInfo& s) {
 }
 
 // The version JSON plus its live serving figures, if it has units.
-json DescribeJson(const models::VersionInfo& v, models::ModelService& service) {
+json DescribeJson(const VersionInfo& v, ModelService& service) {
   json out = VersionJson(v);
   out["serving"] = nullptr;
-  for (const models::ServingInfo& s : service.Serving()) {
+  for (const ServingInfo& s : service.Serving()) {
     if (s.version == v.version) out["serving"] = ServingJson(s);
   }
   return out;
 }
 
-HttpResponse VersionResponse(models::ModelService& service, const models::VersionId& v,
-                             int status = 200) {
+HttpResponse VersionResponse(ModelService& service, const VersionId& v, int status = 200) {
   auto info = service.registry().Get(v);
   if (!info.ok()) return HttpResponse::Error(info.status());
   return HttpResponse::Json(status, DescribeJson(*info, service));
@@ -42,9 +44,9 @@ Result<std::string> OptionalField(const HttpRequest& req, const char* name) {
 
 }  // namespace
 
-json VersionJson(const models::VersionInfo& v) {
+json VersionJson(const VersionInfo& v) {
   return {{"version", v.version.value()},
-          {"status", std::string(models::VersionStatusName(v.status))},
+          {"status", std::string(VersionStatusName(v.status))},
           {"status_message", v.status_message},
           {"created_at", FormatRfc3339(v.created_at)},
           {"updated_at", FormatRfc3339(v.updated_at)},
@@ -52,8 +54,8 @@ json VersionJson(const models::VersionInfo& v) {
           {"summary", v.summary}};
 }
 
-void AddModelRoutes(Router& router, models::ModelService& service) {
-  models::ModelService* svc = &service;
+void AddModelRoutes(Router& router, ModelService& service) {
+  ModelService* svc = &service;
   router.Add(
       {"GET", "/v1/models", Role::kOperator,
        "Model versions, oldest first, with status and serving figures.", [svc](const HttpRequest&) {
@@ -88,7 +90,7 @@ void AddModelRoutes(Router& router, models::ModelService& service) {
   router.Add({"GET", "/v1/models/([^/]+)", Role::kOperator,
               "One model version with its transition history and serving figures.",
               [svc](const HttpRequest& req) {
-                models::VersionId id(req.path_params[0]);
+                VersionId id(req.path_params[0]);
                 auto v = svc->registry().Get(id);
                 if (!v.ok()) return HttpResponse::Error(v.status());
                 auto history = svc->registry().History(id);
@@ -96,13 +98,12 @@ void AddModelRoutes(Router& router, models::ModelService& service) {
                 json out = DescribeJson(*v, *svc);
                 json h = json::array();
                 for (const auto& t : *history) {
-                  h.push_back(
-                      {{"from", t.from ? json(std::string(models::VersionStatusName(*t.from)))
-                                       : json(nullptr)},
-                       {"to", std::string(models::VersionStatusName(t.to))},
-                       {"at", FormatRfc3339(t.at)},
-                       {"reason", t.reason},
-                       {"actor", t.actor}});
+                  h.push_back({{"from", t.from ? json(std::string(VersionStatusName(*t.from)))
+                                               : json(nullptr)},
+                               {"to", std::string(VersionStatusName(t.to))},
+                               {"at", FormatRfc3339(t.at)},
+                               {"reason", t.reason},
+                               {"actor", t.actor}});
                 }
                 out["history"] = h;
                 return HttpResponse::Json(200, out);
@@ -110,7 +111,7 @@ void AddModelRoutes(Router& router, models::ModelService& service) {
   router.Add({"POST", "/v1/models/([^/]+)/start", Role::kOperator,
               "Start a version: load it into Minimum-Inference-Units units, smoke-test, RUNNING.",
               [svc](const HttpRequest& req) {
-                models::VersionId id(req.path_params[0]);
+                VersionId id(req.path_params[0]);
                 auto v = svc->Start(id, req.principal);
                 if (!v.ok()) return HttpResponse::Error(v.status());
                 return VersionResponse(*svc, id);
@@ -118,7 +119,7 @@ void AddModelRoutes(Router& router, models::ModelService& service) {
   router.Add({"POST", "/v1/models/([^/]+)/stop", Role::kOperator,
               "Stop a running version after its in-flight requests finish.",
               [svc](const HttpRequest& req) {
-                models::VersionId id(req.path_params[0]);
+                VersionId id(req.path_params[0]);
                 auto v = svc->Stop(id, req.principal);
                 if (!v.ok()) return HttpResponse::Error(v.status());
                 return VersionResponse(*svc, id);
@@ -127,7 +128,7 @@ void AddModelRoutes(Router& router, models::ModelService& service) {
               "Blue/green: start and smoke-test the version, switch production to it, drain "
               "and stop the previous one. On failure the previous version keeps serving.",
               [svc](const HttpRequest& req) {
-                models::VersionId id(req.path_params[0]);
+                VersionId id(req.path_params[0]);
                 if (Status s = svc->Deploy(id, req.principal); !s.ok()) {
                   return HttpResponse::Error(s);
                 }
@@ -136,10 +137,10 @@ void AddModelRoutes(Router& router, models::ModelService& service) {
   router.Add({"GET", "/v1/endpoints/production", Role::kOperator,
               "The production alias: its version and the history of switches.",
               [svc](const HttpRequest&) {
-                auto history = svc->registry().AliasHistory(models::kProductionAlias, 20);
+                auto history = svc->registry().AliasHistory(kProductionAlias, 20);
                 if (!history.ok()) return HttpResponse::Error(history.status());
                 json h = json::array();
-                auto opt = [](const std::optional<models::VersionId>& v) {
+                auto opt = [](const std::optional<VersionId>& v) {
                   return v ? json(v->value()) : json(nullptr);
                 };
                 for (const auto& r : *history) {
@@ -149,7 +150,7 @@ void AddModelRoutes(Router& router, models::ModelService& service) {
                                {"reason", r.reason},
                                {"actor", r.actor}});
                 }
-                return HttpResponse::Json(200, {{"alias", std::string(models::kProductionAlias)},
+                return HttpResponse::Json(200, {{"alias", std::string(kProductionAlias)},
                                                 {"version", opt(svc->Production())},
                                                 {"history", h}});
               }});
@@ -159,23 +160,22 @@ void AddModelRoutes(Router& router, models::ModelService& service) {
               [svc](const HttpRequest& req) {
                 auto name = OptionalField(req, "version");
                 if (!name.ok()) return HttpResponse::Error(name.status());
-                std::optional<models::VersionId> target;
-                if (!name->empty()) target = models::VersionId(*name);
+                std::optional<VersionId> target;
+                if (!name->empty()) target = VersionId(*name);
                 auto to = svc->Rollback(target, req.principal);
                 if (!to.ok()) return HttpResponse::Error(to.status());
                 return VersionResponse(*svc, *to);
               }});
 }
 
-void AddModelEvaluationRoute(Router& router, models::ModelService& service,
-                             store::ObjectStore& store) {
-  models::ModelService* svc = &service;
+void AddModelEvaluationRoute(Router& router, ModelService& service, store::ObjectStore& store) {
+  ModelService* svc = &service;
   store::ObjectStore* st = &store;
   router.Add({"GET", "/v1/models/([^/]+)/evaluation", Role::kOperator,
               "A version's evaluation of its test split (evaluation.json): per-label metrics, "
               "assumed thresholds, confusion matrix.",
               [svc, st](const HttpRequest& req) {
-                models::VersionId id(req.path_params[0]);
+                VersionId id(req.path_params[0]);
                 auto v = svc->registry().Get(id);
                 if (!v.ok()) return HttpResponse::Error(v.status());
                 auto text = st->Get(v->artifact_prefix + "evaluation.json");
@@ -185,7 +185,7 @@ void AddModelEvaluationRoute(Router& router, models::ModelService& service,
                   }
                   return HttpResponse::Error(
                       NotFoundError("model version " + id.value() + " has no evaluation (status " +
-                                    std::string(models::VersionStatusName(v->status)) + ")"));
+                                    std::string(VersionStatusName(v->status)) + ")"));
                 }
                 json body = json::parse(*text, nullptr, false);
                 if (body.is_discarded() || !body.is_object()) {
@@ -197,4 +197,4 @@ void AddModelEvaluationRoute(Router& router, models::ModelService& service,
               }});
 }
 
-}  // namespace loupe::server
+}  // namespace loupe::models

@@ -10,9 +10,13 @@
 #include "cli/api.h"
 #include "server/http_client.h"
 
-namespace loupe::cli {
+namespace loupe::notify {
 namespace {
 
+using cli::Api;
+using cli::ClientOptions;
+using cli::PrintJson;
+using cli::Text;
 using nlohmann::json;
 
 std::string Text(const json& j, const char* key) {
@@ -191,4 +195,4 @@ void RegisterNotifyCommands(CLI::App& app, ClientOptions& options, int* exit_cod
   AddNotifications(app, options, exit_code);
 }
 
-}  // namespace loupe::cli
+}  // namespace loupe::notify

@@ -4,15 +4,14 @@
 //   loupe notifications ls [--topic T] [--after N] [--limit N] | publish --topic T --type X
 //                       --subject S [--detail JSON] [--id ID] | dead-letters | redeliver ID
 // Errors print "error: <Code>: <message>" on stderr and exit non-zero.
-// Lives in src/notify/cli/ so the cli library need not know notify.
 
 #include <CLI/CLI.hpp>
 
-#include "cli/client_commands.h"
+#include "cli/client_options.h"
 
-namespace loupe::cli {
+namespace loupe::notify {
 
-// REQUIRES: RegisterClientCommands(app, options, ...) adds the global --server/--token/--json.
-void RegisterNotifyCommands(CLI::App& app, ClientOptions& options, int* exit_code);
+// REQUIRES: cli::RegisterClientOptions(app, options) added --server/--token/--json.
+void RegisterNotifyCommands(CLI::App& app, cli::ClientOptions& options, int* exit_code);
 
-}  // namespace loupe::cli
+}  // namespace loupe::notify

@@ -5,17 +5,22 @@
 #include <optional>
 #include <string>
 
-namespace loupe::server {
+#include "server/page_params.h"
+
+namespace loupe::notify {
 namespace {
 
 using nlohmann::json;
-using notify::Notifier;
+using server::HttpRequest;
+using server::HttpResponse;
+using server::ParseIntInRange;
+using server::Router;
 
-Result<std::optional<notify::Topic>> TopicParam(const HttpRequest& req) {
+Result<std::optional<Topic>> TopicParam(const HttpRequest& req) {
   auto text = req.QueryParam("topic");
-  if (!text || text->empty()) return std::optional<notify::Topic>();
-  ASSIGN_OR_RETURN(notify::Topic topic, notify::ParseTopic(*text));
-  return std::optional<notify::Topic>(topic);
+  if (!text || text->empty()) return std::optional<Topic>();
+  ASSIGN_OR_RETURN(Topic topic, ParseTopic(*text));
+  return std::optional<Topic>(topic);
 }
 
 Result<std::string> StringField(const json& body, const char* name, bool required) {
@@ -28,13 +33,13 @@ Result<std::string> StringField(const json& body, const char* name, bool require
   return it->get<std::string>();
 }
 
-Result<notify::NewSubscription> ParseSubscription(const HttpRequest& req) {
+Result<NewSubscription> ParseSubscription(const HttpRequest& req) {
   ASSIGN_OR_RETURN(json body, req.JsonBody());
-  notify::NewSubscription sub;
+  NewSubscription sub;
   ASSIGN_OR_RETURN(std::string topic, StringField(body, "topic", true));
-  ASSIGN_OR_RETURN(sub.topic, notify::ParseTopic(topic));
+  ASSIGN_OR_RETURN(sub.topic, ParseTopic(topic));
   ASSIGN_OR_RETURN(std::string protocol, StringField(body, "protocol", true));
-  ASSIGN_OR_RETURN(sub.protocol, notify::ParseProtocol(protocol));
+  ASSIGN_OR_RETURN(sub.protocol, ParseProtocol(protocol));
   ASSIGN_OR_RETURN(sub.endpoint, StringField(body, "endpoint", true));
   ASSIGN_OR_RETURN(sub.secret, StringField(body, "secret", false));
   sub.created_by = req.principal;
@@ -42,9 +47,9 @@ Result<notify::NewSubscription> ParseSubscription(const HttpRequest& req) {
 }
 
 // One SSE event: id = sequence, event = type, data = the message JSON (one line).
-std::string SseEvent(const notify::Message& m) {
+std::string SseEvent(const Message& m) {
   return "id: " + std::to_string(m.sequence) + "\nevent: " + m.type +
-         "\ndata: " + notify::MessageJson(m).dump() + "\n\n";
+         "\ndata: " + MessageJson(m).dump() + "\n\n";
 }
 
 // The state of one live stream; counts itself among the open streams while it lives.
@@ -99,7 +104,7 @@ HttpResponse StreamResponse(Notifier& notifier, const HttpRequest& req,
     if (!head.ok()) return false;  // the client reconnects with its Last-Event-ID
     auto page = n->ListMessages(state->last, 100, topic);
     if (!page.ok()) return false;
-    for (const notify::Message& m : page->messages) {
+    for (const Message& m : page->messages) {
       if (!write(SseEvent(m))) return false;
       state->last = m.sequence;
       state->last_write = now;
@@ -119,18 +124,18 @@ HttpResponse StreamResponse(Notifier& notifier, const HttpRequest& req,
 
 }  // namespace
 
-json SubscriptionJson(const notify::Subscription& s) {
+json SubscriptionJson(const Subscription& s) {
   return {{"id", s.id},
-          {"topic", std::string(notify::TopicName(s.topic))},
-          {"protocol", std::string(notify::ProtocolName(s.protocol))},
+          {"topic", std::string(TopicName(s.topic))},
+          {"protocol", std::string(ProtocolName(s.protocol))},
           {"endpoint", s.endpoint},
           {"created_at", FormatRfc3339(s.created_at)},
           {"created_by", s.created_by}};
 }
 
-json DeadLetterJson(const notify::DeadLetter& d) {
+json DeadLetterJson(const DeadLetter& d) {
   return {{"id", d.id},
-          {"message", notify::MessageJson(d.message)},
+          {"message", MessageJson(d.message)},
           {"subscription", SubscriptionJson(d.subscription)},
           {"attempts", d.attempts},
           {"last_error", d.last_error},
@@ -169,14 +174,12 @@ void AddNotifyRoutes(Router& router, Notifier& notifier, NotifyRouteOptions opti
               [n](const HttpRequest& req) {
                 auto topic = TopicParam(req);
                 if (!topic.ok()) return HttpResponse::Error(topic.status());
-                auto after = ParseIntInRange(req.QueryParam("after"), "after", 0, 0, INT64_MAX);
-                if (!after.ok()) return HttpResponse::Error(after.status());
-                auto limit = ParseIntInRange(req.QueryParam("limit"), "limit", 100, 1, 1000);
-                if (!limit.ok()) return HttpResponse::Error(limit.status());
-                auto page = n->ListMessages(*after, static_cast<int>(*limit), *topic);
+                auto page_params = server::ParsePageParams(req);
+                if (!page_params.ok()) return HttpResponse::Error(page_params.status());
+                auto page = n->ListMessages(page_params->after, page_params->limit, *topic);
                 if (!page.ok()) return HttpResponse::Error(page.status());
                 json list = json::array();
-                for (const auto& m : page->messages) list.push_back(notify::MessageJson(m));
+                for (const auto& m : page->messages) list.push_back(MessageJson(m));
                 return HttpResponse::Json(200, {{"notifications", list}, {"next", page->next}});
               }});
   router.Add({"POST", "/v1/notifications", Role::kOperator,
@@ -185,25 +188,23 @@ void AddNotifyRoutes(Router& router, Notifier& notifier, NotifyRouteOptions opti
               [n](const HttpRequest& req) {
                 auto body = req.JsonBody();
                 if (!body.ok()) return HttpResponse::Error(body.status());
-                auto request = notify::ParsePublishRequest(*body);
+                auto request = ParsePublishRequest(*body);
                 if (!request.ok()) return HttpResponse::Error(request.status());
                 auto result = n->Publish(*request);
                 if (!result.ok()) return HttpResponse::Error(result.status());
-                json out = notify::MessageJson(result->message);
+                json out = MessageJson(result->message);
                 out["Created"] = result->created;
                 return HttpResponse::Json(result->created ? 201 : 200, out);
               }});
   router.Add({"GET", "/v1/notifications/dead-letters", Role::kOperator,
               "Deliveries that used up their attempts: ?after=&limit= (1..1000).",
               [n](const HttpRequest& req) {
-                auto after = ParseIntInRange(req.QueryParam("after"), "after", 0, 0, INT64_MAX);
-                if (!after.ok()) return HttpResponse::Error(after.status());
-                auto limit = ParseIntInRange(req.QueryParam("limit"), "limit", 100, 1, 1000);
-                if (!limit.ok()) return HttpResponse::Error(limit.status());
-                auto list = n->ListDeadLetters(*after, static_cast<int>(*limit));
+                auto page = server::ParsePageParams(req);
+                if (!page.ok()) return HttpResponse::Error(page.status());
+                auto list = n->ListDeadLetters(page->after, page->limit);
                 if (!list.ok()) return HttpResponse::Error(list.status());
                 json out = json::array();
-                int64_t next = *after;
+                int64_t next = page->after;
                 for (const auto& d : *list) {
                   out.push_back(DeadLetterJson(d));
                   next = d.id;
@@ -227,4 +228,4 @@ void AddNotifyRoutes(Router& router, Notifier& notifier, NotifyRouteOptions opti
               }});
 }
 
-}  // namespace loupe::server
+}  // namespace loupe::notify

@@ -2,8 +2,7 @@
 // HTTP routes of notifications (docs/notifications.md), all for operators: subscriptions
 // (GET/POST /v1/subscriptions, DELETE /v1/subscriptions/{id}), the message feed
 // (GET/POST /v1/notifications), dead letters and their redelivery, and the live feed as
-// server-sent events (GET /v1/notifications/stream). Thin handlers over notify::Notifier.
-// Lives in src/notify/http/ so the server library need not link notify.
+// server-sent events (GET /v1/notifications/stream). Thin handlers over Notifier.
 
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -11,7 +10,7 @@
 #include "notify/notifier.h"
 #include "server/router.h"
 
-namespace loupe::server {
+namespace loupe::notify {
 
 struct NotifyRouteOptions {
   // An SSE comment is sent when nothing else was for this long (keeps proxies from closing).
@@ -23,11 +22,11 @@ struct NotifyRouteOptions {
 };
 
 // {"id","topic","protocol","endpoint","created_at","created_by"}; never the secret.
-nlohmann::json SubscriptionJson(const notify::Subscription& s);
+nlohmann::json SubscriptionJson(const Subscription& s);
 // {"id","message","subscription","attempts","last_error","dead_at"}.
-nlohmann::json DeadLetterJson(const notify::DeadLetter& d);
+nlohmann::json DeadLetterJson(const DeadLetter& d);
 
 // `notifier` must outlive the router.
-void AddNotifyRoutes(Router& router, notify::Notifier& notifier, NotifyRouteOptions options = {});
+void AddNotifyRoutes(server::Router& router, Notifier& notifier, NotifyRouteOptions options = {});
 
-}  // namespace loupe::server
+}  // namespace loupe::notify

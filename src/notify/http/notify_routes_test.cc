@@ -20,10 +20,17 @@
 #include "server/http_client.h"
 #include "server/http_server.h"
 
-namespace loupe::server {
+namespace loupe::notify {
 namespace {
 
 using nlohmann::json;
+using server::ClientResponse;
+using server::FixedAuthenticator;
+using server::HttpClient;
+using server::HttpServer;
+using server::HttpServerOptions;
+using server::Route;
+using server::Router;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -335,4 +342,4 @@ TEST_F(NotifyRoutesTest, ShutdownEndsOpenStreams) {
 }
 
 }  // namespace
-}  // namespace loupe::server
+}  // namespace loupe::notify

@@ -1,17 +1,22 @@
 #include "review/http/review_routes.h"
 
-namespace loupe::server {
+namespace loupe::review {
 namespace {
 
 using nlohmann::json;
+using server::ContentTypeForKey;
+using server::HttpRequest;
+using server::HttpResponse;
+using server::IntQueryParam;
+using server::Router;
 
 json OptJson(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
 
-json ModelAnswerJson(const review::ModelAnswer& m) {
+json ModelAnswerJson(const ModelAnswer& m) {
   return {{"Name", OptJson(m.name)}, {"Confidence", m.confidence}};
 }
 
-json TaskJson(const review::TaskInfo& t) {
+json TaskJson(const TaskInfo& t) {
   return {{"TaskId", t.task_id},
           {"HumanLoopName", t.loop_name},
           {"Image", t.image},
@@ -79,7 +84,7 @@ bool SeesAllTeams(Role role) {
 
 }  // namespace
 
-json FilingJson(const review::FilingResult& f) {
+json FilingJson(const FilingResult& f) {
   return {{"HumanLoopName", f.loop},
           {"Key", f.key},
           {"Label", OptJson(f.label)},
@@ -87,17 +92,17 @@ json FilingJson(const review::FilingResult& f) {
           {"FiledAt", FormatRfc3339(f.filed)}};
 }
 
-review::Caller ReviewCaller(const HttpRequest& req) {
-  return review::Caller{req.principal, SeesAllTeams(req.role), req.teams};
+Caller ReviewCaller(const HttpRequest& req) {
+  return Caller{req.principal, SeesAllTeams(req.role), req.teams};
 }
 
-json LoopJson(const review::LoopInfo& loop, bool with_answers) {
-  const review::LoopInput& in = loop.input;
+json LoopJson(const LoopInfo& loop, bool with_answers) {
+  const LoopInput& in = loop.input;
   json out = {{"HumanLoopName", in.name},
-              {"HumanLoopStatus", std::string(review::LoopStatusName(loop.status))},
+              {"HumanLoopStatus", std::string(LoopStatusName(loop.status))},
               {"CreationTime", FormatRfc3339(loop.created)},
               {"ExpiresAt", FormatRfc3339(loop.expires)},
-              {"CompletionTime", loop.completed && loop.status == review::LoopStatus::kCompleted
+              {"CompletionTime", loop.completed && loop.status == LoopStatus::kCompleted
                                      ? json(FormatRfc3339(*loop.completed))
                                      : json(nullptr)},
               {"Image", in.image},
@@ -112,14 +117,14 @@ json LoopJson(const review::LoopInfo& loop, bool with_answers) {
               {"ConsolidatedLabel", nullptr},
               {"DecidedBy", nullptr},
               {"HumanLoopOutput", nullptr}};
-  if (loop.status == review::LoopStatus::kCompleted) {
+  if (loop.status == LoopStatus::kCompleted) {
     out["ConsolidatedLabel"] = OptJson(loop.label);
     out["DecidedBy"] = loop.decided_by;
     out["HumanLoopOutput"] = {{"OutputS3Uri", loop.output_key}};
   }
   if (with_answers) {
     json answers = json::array();
-    for (const review::Answer& a : loop.answers) {
+    for (const Answer& a : loop.answers) {
       answers.push_back({{"WorkerId", a.worker},
                          {"Label", OptJson(a.label)},
                          {"NewLabel", a.new_label},
@@ -131,8 +136,8 @@ json LoopJson(const review::LoopInfo& loop, bool with_answers) {
   return out;
 }
 
-Result<review::LoopInput> ParseLoopInput(const json& body) {
-  review::LoopInput in;
+Result<LoopInput> ParseLoopInput(const json& body) {
+  LoopInput in;
   auto str = [&](const char* name, std::string& out) -> Status {
     if (!body.contains(name) || !body[name].is_string()) {
       return InvalidArgumentError(std::string(name) + " must be a string");
@@ -163,20 +168,20 @@ Result<review::LoopInput> ParseLoopInput(const json& body) {
   }
   in.model_answer.confidence = m["Confidence"].get<double>();
   ASSIGN_OR_RETURN(int64_t count, OptInt(body, "TaskCount", 1));
-  if (count < 1 || count > review::kMaxTaskCount) {
+  if (count < 1 || count > kMaxTaskCount) {
     return InvalidArgumentError("TaskCount must be in [1, 5]");
   }
   in.task_count = static_cast<int>(count);
   if (body.contains("Team") && !body["Team"].is_null()) RETURN_IF_ERROR(str("Team", in.team));
   ASSIGN_OR_RETURN(in.availability_seconds,
-                   OptInt(body, "AvailabilityLifetimeSeconds", review::kMaxAvailabilitySeconds));
+                   OptInt(body, "AvailabilityLifetimeSeconds", kMaxAvailabilitySeconds));
   ASSIGN_OR_RETURN(in.task_time_limit_seconds,
-                   OptInt(body, "TaskTimeLimitSeconds", review::kDefaultTaskTimeLimitSeconds));
+                   OptInt(body, "TaskTimeLimitSeconds", kDefaultTaskTimeLimitSeconds));
   return in;
 }
 
-void AddReviewRoutes(Router& router, review::ReviewService& service) {
-  review::ReviewService* svc = &service;
+void AddReviewRoutes(Router& router, ReviewService& service) {
+  ReviewService* svc = &service;
   using Role::kOperator;
   using Role::kReviewer;
 
@@ -197,15 +202,15 @@ void AddReviewRoutes(Router& router, review::ReviewService& service) {
               "Human loops of the caller's teams, newest first: ?status=InProgress|Completed|"
               "Escalated|Stopped|Expired&limit=1..1000 (100).",
               [svc](const HttpRequest& req) {
-                std::optional<review::LoopStatus> status;
+                std::optional<LoopStatus> status;
                 if (auto s = req.QueryParam("status"); s && !s->empty()) {
-                  auto parsed = review::ParseLoopStatus(*s);
+                  auto parsed = ParseLoopStatus(*s);
                   if (!parsed.ok()) return Error(parsed.status());
                   status = *parsed;
                 }
                 auto limit = Limit(req, 100);
                 if (!limit.ok()) return Error(limit.status());
-                review::Caller caller = ReviewCaller(req);
+                Caller caller = ReviewCaller(req);
                 auto loops = svc->ListLoops(caller, status, *limit);
                 if (!loops.ok()) return Error(loops.status());
                 json list = json::array();
@@ -215,14 +220,14 @@ void AddReviewRoutes(Router& router, review::ReviewService& service) {
   router.Add({"GET", "/v1/human-loops/([^/]+)", kReviewer,
               "A human loop of the caller's teams (operators also see each answer).",
               [svc](const HttpRequest& req) {
-                review::Caller caller = ReviewCaller(req);
+                Caller caller = ReviewCaller(req);
                 auto loop = svc->GetLoop(req.path_params[0], caller);
                 if (!loop.ok()) return Error(loop.status());
                 return HttpResponse::Json(200, LoopJson(*loop, caller.all_teams));
               }});
   router.Add({"GET", "/v1/human-loops/([^/]+)/image", kReviewer,
               "The image of a human loop of the caller's teams.", [svc](const HttpRequest& req) {
-                review::Caller caller = ReviewCaller(req);
+                Caller caller = ReviewCaller(req);
                 auto loop = svc->GetLoop(req.path_params[0], caller);
                 if (!loop.ok()) return Error(loop.status());
                 auto bytes = svc->LoopImage(req.path_params[0], caller);
@@ -276,13 +281,13 @@ void AddReviewRoutes(Router& router, review::ReviewService& service) {
                 std::optional<std::string> label;
                 bool new_label = false;
                 if (Status s = ParseLabel(*body, label, new_label); !s.ok()) return Error(s);
-                review::Caller caller = ReviewCaller(req);
+                Caller caller = ReviewCaller(req);
                 auto loop = svc->Answer(req.path_params[0], caller, label, new_label);
                 if (!loop.ok()) return Error(loop.status());
                 return HttpResponse::Json(
                     200, {{"TaskId", req.path_params[0]},
                           {"HumanLoopName", loop->input.name},
-                          {"HumanLoopStatus", std::string(review::LoopStatusName(loop->status))}});
+                          {"HumanLoopStatus", std::string(LoopStatusName(loop->status))}});
               }});
   router.Add(
       {"POST", "/v1/tasks/([^/]+)/release", kReviewer,
@@ -327,10 +332,10 @@ void AddReviewRoutes(Router& router, review::ReviewService& service) {
                 if (!body->contains("AllowNewLabels") || !(*body)["AllowNewLabels"].is_boolean()) {
                   return Error(InvalidArgumentError("body must be {\"AllowNewLabels\": bool}"));
                 }
-                review::ReviewSettings settings{(*body)["AllowNewLabels"].get<bool>()};
+                ReviewSettings settings{(*body)["AllowNewLabels"].get<bool>()};
                 if (Status s = svc->SetSettings(settings); !s.ok()) return Error(s);
                 return HttpResponse::Json(200, {{"AllowNewLabels", settings.allow_new_labels}});
               }});
 }
 
-}  // namespace loupe::server
+}  // namespace loupe::review

@@ -11,10 +11,14 @@
 #include "db/sqlite_database.h"
 #include "store/local_object_store.h"
 
-namespace loupe::server {
+namespace loupe::review {
 namespace {
 
 using nlohmann::json;
+using server::HttpRequest;
+using server::HttpResponse;
+using server::Route;
+using server::Router;
 
 struct Who {
   std::string name;
@@ -285,4 +289,4 @@ TEST_F(ReviewRoutesTest, StopWithdrawsTheLoop) {
 }
 
 }  // namespace
-}  // namespace loupe::server
+}  // namespace loupe::review
