@@ -4,39 +4,20 @@
 #include <set>
 #include <thread>
 
-#include "core/temp_dir.h"
-#include "db/sqlite_database.h"
 #include "server/api_routes.h"
 #include "server/fixed_authenticator.h"
 #include "server/http_client.h"
 #include "server/http_server.h"
-#include "store/local_object_store.h"
+#include "support/foundation.h"
 
 namespace loupe::server {
 namespace {
 
 using nlohmann::json;
 
-class EventsListener final : public store::ObjectListener {
- public:
-  explicit EventsListener(events::EventLog& log) : log_(log) {}
-  Status OnObjectCreated(db::Transaction& tx, const store::ObjectInfo& info) override {
-    return log_.Append(tx, events::EventKind::kObjectCreated, {{"key", info.key}}).status();
-  }
-
- private:
-  events::EventLog& log_;
-};
-
-class ApiServerTest : public ::testing::Test {
+class ApiServerTest : public loupe::testing::FoundationTest {
  protected:
   void SetUp() override {
-    db_ = std::move(db::OpenSqlite((dir_.path() / "loupe.db").string())).value();
-    events_ = std::move(events::EventLog::Open(*db_, clock_)).value();
-    params_ = std::move(params::ParameterStore::Open(*db_, clock_, *events_)).value();
-    listener_ = std::make_unique<EventsListener>(*events_);
-    store_ = std::move(store::LocalObjectStore::Open(dir_.path(), *db_, clock_, listener_.get()))
-                 .value();
     ApiDeps deps{db_.get(), params_.get(), events_.get(), store_.get(), "test", nullptr};
     AddFoundationRoutes(router_, deps);
     server_ = std::make_unique<HttpServer>(router_, HttpServerOptions{1024 * 1024}, &auth_);
@@ -62,13 +43,6 @@ class ApiServerTest : public ::testing::Test {
     return Body(r)["error"]["code"].get<std::string>();
   }
 
-  TempDir dir_;
-  FakeClock clock_;
-  std::unique_ptr<db::Database> db_;
-  std::unique_ptr<events::EventLog> events_;
-  std::unique_ptr<params::ParameterStore> params_;
-  std::unique_ptr<EventsListener> listener_;
-  std::unique_ptr<store::LocalObjectStore> store_;
   Router router_;
   FixedAuthenticator auth_{FixedAuthenticator::Admin()};
   std::unique_ptr<HttpServer> server_;
