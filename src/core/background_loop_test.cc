@@ -59,6 +59,9 @@ TEST(BackgroundLoop, StartTwiceIsFailedPrecondition) {
   ASSERT_TRUE(loop.Start().ok());
   Status again = loop.Start();
   EXPECT_EQ(again.code(), StatusCode::kFailedPrecondition);
+  // The first run, before the stop: a Stop right after Start may come before the thread's first
+  // step, and then only the restart's run would count.
+  ASSERT_TRUE(runs.WaitFor(1));
   loop.Stop();
   loop.Stop();                     // idempotent
   ASSERT_TRUE(loop.Start().ok());  // restartable after a stop
