@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "models/testing.h"
@@ -215,11 +217,22 @@ TEST_F(ModelServiceTest, ZeroFailedRequestsAcrossSwitchAndRescale) {
   std::atomic<int64_t> ok{0};
   std::atomic<int64_t> failed{0};
   std::atomic<int64_t> answered_v2{0};
+  // Notified after every request and when a client ends; wait_for_requests blocks on it.
+  std::mutex progress_mu;
+  std::condition_variable progress;
+  int clients_ended = 0;  // guarded by progress_mu
+  auto notify = [&](int ended) {
+    {
+      std::lock_guard lock(progress_mu);
+      clients_ended += ended;
+    }
+    progress.notify_all();
+  };
   std::vector<std::thread> clients;
   for (int t = 0; t < 4; ++t) {
     clients.emplace_back([&] {
       // Bounded: at most 20000 requests per client.
-      for (int i = 0; i < 20000 && !stop.load(); ++i) {
+      for (int i = 0; i < 20000 && !stop.load(); ++i, notify(0)) {
         auto r = DetectOnce(*service_);
         if (!r.ok()) {
           ++failed;
@@ -229,14 +242,14 @@ TEST_F(ModelServiceTest, ZeroFailedRequestsAcrossSwitchAndRescale) {
         ++ok;
         if (*r == "v2") ++answered_v2;
       }
+      notify(1);
     });
   }
+  // Blocks (at most 20 s) until the clients did `n` more good requests or all ended.
   auto wait_for_requests = [&](int64_t n) {
-    auto deadline = std::chrono::steady_clock::now() + 20s;
     int64_t target = ok.load() + n;
-    while (ok.load() < target && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::yield();
-    }
+    std::unique_lock lock(progress_mu);
+    progress.wait_for(lock, 20s, [&] { return ok.load() >= target || clients_ended == 4; });
   };
   wait_for_requests(50);
   ASSERT_TRUE(service_->Deploy(v2, "a").ok());
