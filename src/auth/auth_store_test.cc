@@ -51,8 +51,12 @@ TEST_F(AuthStoreTest, BootstrapCreatesAdminAndTokenOnlyOnce) {
   EXPECT_FALSE(second->created);
   EXPECT_EQ(reopened->ListUsers()->size(), 1u);
   EXPECT_EQ(reopened->ListTokens()->size(), 1u);
-  EXPECT_FALSE(reopened->CheckPassword("admin", "other-password").ok());
-  EXPECT_FALSE(reopened->LookupToken("other-token-0123").ok());
+  EXPECT_EQ(reopened->CheckPassword("admin", "other-password").status().code(),
+            StatusCode::kUnauthenticated);
+  auto other_token = reopened->LookupToken("other-token-0123");
+  EXPECT_EQ(other_token.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(other_token.status().message().find("unknown API token"), std::string::npos)
+      << other_token.status();
 }
 
 TEST_F(AuthStoreTest, BootstrapGeneratesAPasswordWhenNoneIsGiven) {
@@ -143,7 +147,9 @@ TEST_F(AuthStoreTest, LogoutEndsOneSession) {
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_NE(a->csrf_token, b->csrf_token);
   ASSERT_TRUE(store_->EndSession(a->token).ok());
-  EXPECT_FALSE(store_->LookupSession(a->token).ok());
+  auto ended = store_->LookupSession(a->token);
+  EXPECT_EQ(ended.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(ended.status().message().find("ended session"), std::string::npos) << ended.status();
   EXPECT_TRUE(store_->LookupSession(b->token).ok());
 }
 
@@ -201,21 +207,26 @@ TEST_F(AuthStoreTest, PasswordChangeAndDeletionEndSessionsAndRevokeTokens) {
   UserChange change;
   change.password = "a new password";
   ASSERT_TRUE(store_->UpdateUser("otto", change).ok());
-  EXPECT_FALSE(store_->LookupSession(session->token).ok());
-  EXPECT_FALSE(store_->LookupToken(token->token).ok());
+  EXPECT_EQ(store_->LookupSession(session->token).status().code(), StatusCode::kUnauthenticated);
+  auto revoked = store_->LookupToken(token->token);
+  EXPECT_EQ(revoked.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(revoked.status().message().find("revoked"), std::string::npos) << revoked.status();
   EXPECT_TRUE(store_->LookupSession(other->token).ok());  // other users keep theirs
   EXPECT_TRUE(store_->CheckPassword("otto", "a new password").ok());
-  EXPECT_FALSE(store_->CheckPassword("otto", "password-otto").ok());
+  EXPECT_EQ(store_->CheckPassword("otto", "password-otto").status().code(),
+            StatusCode::kUnauthenticated);
 
   auto again = store_->CreateSession(*store_->GetUser("otto"));
   auto token2 = store_->CreateToken("ci2", "otto", std::nullopt);
   ASSERT_TRUE(again.ok() && token2.ok());
   ASSERT_TRUE(store_->DeleteUser("otto").ok());
-  EXPECT_FALSE(store_->LookupSession(again->token).ok());
-  EXPECT_FALSE(store_->LookupToken(token2->token).ok());
+  EXPECT_EQ(store_->LookupSession(again->token).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(store_->LookupToken(token2->token).status().code(), StatusCode::kUnauthenticated);
   // A new account with the old name does not inherit the old credentials.
   MakeUser("otto", Role::kOperator);
-  EXPECT_FALSE(store_->LookupToken(token2->token).ok());
+  auto inherited = store_->LookupToken(token2->token);
+  EXPECT_EQ(inherited.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(inherited.status().message().find("revoked"), std::string::npos) << inherited.status();
 }
 
 TEST_F(AuthStoreTest, RoleChangesApplyToLiveSessions) {

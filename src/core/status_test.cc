@@ -46,7 +46,7 @@ TEST(Result, PropagatesErrorsThroughMacros) {
   EXPECT_EQ(*Quarter(8), 2);
   EXPECT_EQ(Quarter(6).status().code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(CheckEven(4).ok());
-  EXPECT_FALSE(CheckEven(3).ok());
+  EXPECT_EQ(CheckEven(3), InvalidArgumentError("odd"));  // returned as it came
 }
 
 TEST(Result, HoldsMoveOnlyValues) {

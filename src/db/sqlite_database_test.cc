@@ -88,11 +88,16 @@ TEST_F(SqliteTest, ReportsConstraintViolationsAndBadSql) {
   };
   ASSERT_TRUE(db_->Write(insert).ok());
   EXPECT_EQ(db_->Write(insert).code(), StatusCode::kAlreadyExists);
-  EXPECT_FALSE(db_->Write([](Transaction& tx) { return tx.Exec("SELEC nonsense").status(); }).ok());
-  EXPECT_FALSE(db_->Write([](Transaction& tx) {
-                    return tx.Exec("INSERT INTO counters VALUES (?, ?)", {int64_t{1}}).status();
-                  })
-                   .ok());
+  // Bad SQL and a wrong parameter count are programming errors: Internal, never retried.
+  Status bad_sql = db_->Write([](Transaction& tx) { return tx.Exec("SELEC nonsense").status(); });
+  EXPECT_EQ(bad_sql.code(), StatusCode::kInternal);
+  EXPECT_NE(bad_sql.message().find("SELEC nonsense"), std::string::npos) << bad_sql;
+  Status bad_params = db_->Write([](Transaction& tx) {
+    return tx.Exec("INSERT INTO counters VALUES (?, ?)", {int64_t{1}}).status();
+  });
+  EXPECT_EQ(bad_params.code(), StatusCode::kInternal);
+  EXPECT_NE(bad_params.message().find("expects 2 parameters, got 1"), std::string::npos)
+      << bad_params;
 }
 
 TEST_F(SqliteTest, ConcurrentWritersLoseNoIncrement) {

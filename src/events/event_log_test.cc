@@ -54,7 +54,7 @@ TEST_F(EventLogTest, RolledBackAppendLeavesNoEvent) {
     RETURN_IF_ERROR(log_->Append(tx, EventKind::kTrainingPollDue, {}).status());
     return AbortedError("abandon");
   });
-  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s, AbortedError("abandon"));
   EXPECT_TRUE(log_->List(EventId(0), 10)->events.empty());
   EXPECT_EQ(log_->LastId()->value(), 0);
 }
@@ -71,7 +71,9 @@ TEST(EventKind, NamesRoundTrip) {
                  EventKind::kTrainingPollDue, EventKind::kHumanLoopCompleted}) {
     EXPECT_EQ(*ParseEventKind(EventKindName(k)), k);
   }
-  EXPECT_FALSE(ParseEventKind("Bogus").ok());
+  auto bogus = ParseEventKind("Bogus");
+  EXPECT_EQ(bogus.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bogus.status().message().find("'Bogus'"), std::string::npos) << bogus.status();
 }
 
 }  // namespace

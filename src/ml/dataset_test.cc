@@ -181,6 +181,7 @@ TEST(Dataset, RefusesFewerThanTwoLabelsAndEmptyLabels) {
   fs::create_directories(dir.path() / "empty");
   Result<Dataset> empty = LoadDataset(**src);
   ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(empty.status().message().find("label 'empty' has no images"), std::string::npos)
       << empty.status();
   fs::create_directories(dir.path() / "bad..name");

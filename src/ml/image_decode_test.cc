@@ -70,6 +70,7 @@ TEST(ImageDecode, RejectsTruncatedJpeg) {
   EXPECT_NE(cut.status().message().find("JPEG"), std::string::npos) << cut.status();
   Result<Image> header_only = DecodeImage(bytes.substr(0, 12));
   ASSERT_FALSE(header_only.ok());
+  EXPECT_EQ(header_only.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(header_only.status().message().find("truncated JPEG"), std::string::npos);
 }
 
@@ -92,10 +93,14 @@ TEST(ImageDecode, EnforcesSideAspectPixelAndByteLimits) {
   EXPECT_EQ(ProbeImage(Encode(32, 100, ".png")).status().code(), StatusCode::kInvalidArgument);
   Result<ImageHeader> wide = ProbeImage(Encode(2000, 64, ".png"));
   ASSERT_FALSE(wide.ok());
+  EXPECT_EQ(wide.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(wide.status().message().find("aspect"), std::string::npos);
   ImageLimits small;
   small.max_pixels = 100 * 100;
-  EXPECT_FALSE(ProbeImage(Encode(200, 100, ".png"), small).ok());
+  Result<ImageHeader> many = ProbeImage(Encode(200, 100, ".png"), small);
+  EXPECT_EQ(many.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(many.status().message().find("more than the cap of 10000 pixels"), std::string::npos)
+      << many.status();
   small.max_bytes = 10;
   EXPECT_EQ(ProbeImage(Encode(200, 100, ".png"), small).status().code(),
             StatusCode::kPayloadTooLarge);

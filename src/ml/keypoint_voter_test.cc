@@ -73,8 +73,13 @@ TEST(KeypointVoter, VotesForTheLabelWhoseKeypointsMatchAndRoundTrips) {
   ASSERT_TRUE(back.ok()) << back.status();
   KeypointSet q = ExtractKeypoints(Scene(101, 30, 60));
   EXPECT_EQ((*back)->Votes(q), (*voter)->Votes(q));
-  EXPECT_FALSE(KeypointVoter::Deserialize(bytes.substr(0, bytes.size() / 2)).ok());
-  EXPECT_FALSE(KeypointVoter::Deserialize("garbage").ok());
+  auto cut = KeypointVoter::Deserialize(bytes.substr(0, bytes.size() / 2));
+  EXPECT_EQ(cut.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(cut.status().message().find("truncated"), std::string::npos) << cut.status();
+  auto garbage = KeypointVoter::Deserialize("garbage");
+  EXPECT_EQ(garbage.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(garbage.status().message().find("not a keypoint index"), std::string::npos)
+      << garbage.status();
 }
 
 TEST(KeypointVoter, SaliencyGateKeepsOnlyTheKeypointsWhereTheNetworkSeesALogo) {

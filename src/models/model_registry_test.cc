@@ -133,7 +133,10 @@ TEST_F(ModelRegistryTest, TrainingVersionsCompleteOrFailWithTheReason) {
   auto broken = registry_->CreateTraining("", "workflow");
   ASSERT_TRUE(broken.ok());
   std::filesystem::create_directories(dir_.path() / "empty");
-  EXPECT_FALSE(registry_->CompleteTraining(broken->version, dir_.path() / "empty", "w").ok());
+  auto not_an_artifact = registry_->CompleteTraining(broken->version, dir_.path() / "empty", "w");
+  EXPECT_EQ(not_an_artifact.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(not_an_artifact.status().message().find("no model.json"), std::string::npos)
+      << not_an_artifact.status();
   auto failed = registry_->Get(broken->version);
   EXPECT_EQ(failed->status, VersionStatus::kTrainingFailed);
   EXPECT_NE(failed->status_message.find("no model.json"), std::string::npos)

@@ -3,28 +3,22 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <thread>
 
-#include "core/temp_dir.h"
-#include "db/sqlite_database.h"
-#include "events/event_log.h"
 #include "models/testing.h"
-#include "store/local_object_store.h"
+#include "support/foundation.h"
 
 namespace loupe::models {
 namespace {
 
 using namespace std::chrono_literals;
 
-class ModelServiceTest : public ::testing::Test {
+class ModelServiceTest : public loupe::testing::FoundationTest {
  protected:
   void SetUp() override {
-    db_ = std::move(db::OpenSqlite((dir_.path() / "m.db").string())).value();
-    events_ = std::move(events::EventLog::Open(*db_, clock_)).value();
-    params_ = std::move(params::ParameterStore::Open(*db_, clock_, *events_)).value();
-    store_ = std::move(store::LocalObjectStore::Open(dir_.path() / "data", *db_, clock_, nullptr))
-                 .value();
     registry_ = std::move(ModelRegistry::Open(*db_, clock_, *store_)).value();
     ASSERT_TRUE(testing::WriteFakeArtifact(dir_.path() / "artifact").ok());
     MakeService();
@@ -57,13 +51,7 @@ class ModelServiceTest : public ::testing::Test {
     return lease.version().value();
   }
 
-  TempDir dir_;
-  FakeClock clock_;
   testing::FakeLoader loader_;
-  std::unique_ptr<db::Database> db_;
-  std::unique_ptr<events::EventLog> events_;
-  std::unique_ptr<params::ParameterStore> params_;
-  std::unique_ptr<store::LocalObjectStore> store_;
   std::unique_ptr<ModelRegistry> registry_;
   std::unique_ptr<ModelService> service_;
 };
@@ -104,7 +92,13 @@ TEST_F(ModelServiceTest, LoadFailureMarksFailedWithTheReasonAndCanBeRetried) {
 TEST_F(ModelServiceTest, SmokeFailureMarksFailed) {
   VersionId v = Import();
   loader_.backbone->fail = true;
-  EXPECT_FALSE(service_->Start(v, "a").ok());
+  auto started = service_->Start(v, "a");
+  // The backbone's own error, with where it happened.
+  EXPECT_EQ(started.status().code(), StatusCode::kInternal);
+  EXPECT_NE(started.status().message().find("smoke inference"), std::string::npos)
+      << started.status();
+  EXPECT_NE(started.status().message().find("fake backbone failure"), std::string::npos)
+      << started.status();
   EXPECT_EQ(StatusOf(v), VersionStatus::kFailed);
   EXPECT_NE(registry_->Get(v)->status_message.find("smoke inference"), std::string::npos);
   EXPECT_TRUE(service_->Serving().empty());
@@ -136,7 +130,8 @@ TEST_F(ModelServiceTest, AFailedGreenLeavesBlueServing) {
   ASSERT_TRUE(service_->Deploy(v1, "a").ok());
   loader_.fail_load->store(true);
   Status s = service_->Deploy(v2, "a");
-  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);  // the loader's, passed through
+  EXPECT_NE(s.message().find("fake load failure"), std::string::npos) << s;
   EXPECT_NE(s.message().find("v1 keeps serving"), std::string::npos) << s;
   EXPECT_EQ(service_->Production(), v1);
   EXPECT_EQ(StatusOf(v1), VersionStatus::kRunning);
@@ -180,12 +175,10 @@ TEST_F(ModelServiceTest, StopWaitsForInFlightRequests) {
   auto lease = service_->Acquire();
   ASSERT_TRUE(lease.ok());
   auto stopper = std::async(std::launch::async, [&] { return service_->Stop(v, "a"); });
-  // Wait (deadline-bounded) for STOPPING: the stop is now waiting for our lease.
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (StatusOf(v) != VersionStatus::kStopping && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::yield();
-  }
-  ASSERT_EQ(StatusOf(v), VersionStatus::kStopping);
+  // Wait (deadline-bounded, on the database's commits) for STOPPING: the stop is now waiting
+  // for our lease.
+  ASSERT_TRUE(WaitForCommit([&] { return StatusOf(v) == VersionStatus::kStopping; }, 10s))
+      << VersionStatusName(StatusOf(v));
   EXPECT_EQ(service_->Acquire().status().code(), StatusCode::kFailedPrecondition);
   // The in-flight request still runs on the version's units.
   auto done = std::make_shared<std::promise<Status>>();
@@ -224,11 +217,22 @@ TEST_F(ModelServiceTest, ZeroFailedRequestsAcrossSwitchAndRescale) {
   std::atomic<int64_t> ok{0};
   std::atomic<int64_t> failed{0};
   std::atomic<int64_t> answered_v2{0};
+  // Notified after every request and when a client ends; wait_for_requests blocks on it.
+  std::mutex progress_mu;
+  std::condition_variable progress;
+  int clients_ended = 0;  // guarded by progress_mu
+  auto notify = [&](int ended) {
+    {
+      std::lock_guard lock(progress_mu);
+      clients_ended += ended;
+    }
+    progress.notify_all();
+  };
   std::vector<std::thread> clients;
   for (int t = 0; t < 4; ++t) {
     clients.emplace_back([&] {
       // Bounded: at most 20000 requests per client.
-      for (int i = 0; i < 20000 && !stop.load(); ++i) {
+      for (int i = 0; i < 20000 && !stop.load(); ++i, notify(0)) {
         auto r = DetectOnce(*service_);
         if (!r.ok()) {
           ++failed;
@@ -238,14 +242,14 @@ TEST_F(ModelServiceTest, ZeroFailedRequestsAcrossSwitchAndRescale) {
         ++ok;
         if (*r == "v2") ++answered_v2;
       }
+      notify(1);
     });
   }
+  // Blocks (at most 20 s) until the clients did `n` more good requests or all ended.
   auto wait_for_requests = [&](int64_t n) {
-    auto deadline = std::chrono::steady_clock::now() + 20s;
     int64_t target = ok.load() + n;
-    while (ok.load() < target && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::yield();
-    }
+    std::unique_lock lock(progress_mu);
+    progress.wait_for(lock, 20s, [&] { return ok.load() >= target || clients_ended == 4; });
   };
   wait_for_requests(50);
   ASSERT_TRUE(service_->Deploy(v2, "a").ok());

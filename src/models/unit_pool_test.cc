@@ -54,12 +54,17 @@ TEST_F(UnitPoolTest, OverCapacityWaitsBoundedThenResourceExhausted) {
   loader_.backbone->Block();
   auto first = std::make_shared<std::promise<int>>();
   auto second = std::make_shared<std::promise<int>>();
-  ASSERT_TRUE(pool.Submit(Predict(first)).ok());
-  // Wait (with a deadline) until the unit has taken the first task, so the queue is empty.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (pool.Stats().busy == 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::yield();
-  }
+  // The first task says when the unit has taken it (so the queue is empty), then blocks in the
+  // backbone; the test waits for that, with a deadline.
+  auto taken = std::make_shared<std::promise<void>>();
+  std::future<void> first_taken = taken->get_future();
+  ASSERT_TRUE(pool.Submit([taken, task = Predict(first)](const ml::Predictor& p, int unit) {
+                    taken->set_value();
+                    task(p, unit);
+                  })
+                  .ok());
+  ASSERT_EQ(first_taken.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(pool.Stats().busy, 1);
   ASSERT_TRUE(pool.Submit(Predict(second)).ok());
   Status third = pool.Submit(Predict(std::make_shared<std::promise<int>>()));
   EXPECT_EQ(third.code(), StatusCode::kResourceExhausted);

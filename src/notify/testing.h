@@ -121,6 +121,11 @@ class SmtpSink {
     std::lock_guard lock(mu_);
     return mails_;
   }
+  // Blocks until at least `n` mails arrived or `timeout` passed; true if they did.
+  bool WaitForMails(size_t n, std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return mails_.size() >= n; });
+  }
 
  private:
   static void Send(int fd, const std::string& line) {
@@ -157,6 +162,7 @@ class SmtpSink {
               std::lock_guard lock(mu_);
               mails_.push_back(mail);
             }
+            cv_.notify_all();
             mail = Mail{};
             Send(fd, "250 queued\r\n");
           } else {
@@ -191,6 +197,7 @@ class SmtpSink {
   int port_ = 0;
   std::thread thread_;
   mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
   std::vector<Mail> mails_;  // guarded by mu_
 };
 

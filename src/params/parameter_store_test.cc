@@ -126,7 +126,7 @@ TEST_F(ParameterStoreTest, ListenersSeeCommittedChangesOnly) {
     RETURN_IF_ERROR(params_->Set(tx, kEnableA2IWorkflow, false, "ops").status());
     return AbortedError("no");
   });
-  EXPECT_FALSE(rolled_back.ok());
+  EXPECT_EQ(rolled_back, AbortedError("no"));  // the transaction's own status, unchanged
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0], kEnableAutomaticTraining);
   EXPECT_TRUE(params_->GetBool(kEnableA2IWorkflow));

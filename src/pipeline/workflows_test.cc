@@ -7,11 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/temp_dir.h"
-#include "db/sqlite_database.h"
-#include "events/event_log.h"
-#include "params/parameter_store.h"
 #include "pipeline/handlers.h"
+#include "support/foundation.h"
 #include "workflow/engine.h"
 
 namespace loupe::pipeline {
@@ -28,12 +25,9 @@ constexpr const char* kResources[] = {
     "loupe:startVersion", "loupe:switchEndpoint",  "loupe:stopVersion",
     "loupe:notify",       "loupe:fileHumanAnswer", "loupe:applyParameter"};
 
-class ShippedWorkflowsTest : public ::testing::Test {
+class ShippedWorkflowsTest : public loupe::testing::FoundationTest {
  protected:
   void SetUp() override {
-    db_ = std::move(db::OpenSqlite((dir_.path() / "t.db").string())).value();
-    events_ = std::move(events::EventLog::Open(*db_, clock_)).value();
-    params_ = std::move(params::ParameterStore::Open(*db_, clock_, *events_)).value();
     engine_ = std::move(workflow::Engine::Open(*db_, clock_, params_.get())).value();
     for (const char* r : kResources) {
       std::string resource = r;
@@ -67,11 +61,6 @@ class ShippedWorkflowsTest : public ::testing::Test {
     ASSERT_TRUE(params_->Set(name, value, "test").ok());
   }
 
-  TempDir dir_;
-  FakeClock clock_;
-  std::unique_ptr<db::Database> db_;
-  std::unique_ptr<events::EventLog> events_;
-  std::unique_ptr<params::ParameterStore> params_;
   std::unique_ptr<workflow::Engine> engine_;
   std::map<std::string, std::vector<json>> calls_;
   std::map<std::string, std::vector<TaskOutcome>> replies_;

@@ -7,9 +7,7 @@
 #include <set>
 #include <thread>
 
-#include "core/temp_dir.h"
-#include "db/sqlite_database.h"
-#include "store/local_object_store.h"
+#include "support/foundation.h"
 
 namespace loupe::review {
 namespace {
@@ -17,27 +15,10 @@ namespace {
 using nlohmann::json;
 using std::chrono::seconds;
 
-// Turns new objects into ObjectCreated events, as the app does.
-class ObjectEvents final : public store::ObjectListener {
- public:
-  explicit ObjectEvents(events::EventLog*& log) : log_(log) {}
-  Status OnObjectCreated(db::Transaction& tx, const store::ObjectInfo& info) override {
-    return log_->Append(tx, events::EventKind::kObjectCreated, {{"key", info.key}}).status();
-  }
-
- private:
-  events::EventLog*& log_;
-};
-
-class ReviewServiceTest : public ::testing::Test {
+// The foundation's store turns new objects into ObjectCreated events, as the app does.
+class ReviewServiceTest : public loupe::testing::FoundationTest {
  protected:
   void SetUp() override {
-    db_ = std::move(db::OpenSqlite((dir_.path() / "r.db").string())).value();
-    events_ = std::move(events::EventLog::Open(*db_, clock_)).value();
-    log_ = events_.get();
-    store_ =
-        std::move(store::LocalObjectStore::Open(dir_.path() / "data", *db_, clock_, &listener_))
-            .value();
     ASSERT_TRUE(store_->Put("images_for_detection/a.jpg", "image-a").ok());
     ASSERT_TRUE(store_->Put("images_for_detection/b.jpg", "image-b").ok());
     Reopen();
@@ -94,13 +75,6 @@ class ReviewServiceTest : public ::testing::Test {
     return n;
   }
 
-  TempDir dir_;
-  FakeClock clock_;
-  std::unique_ptr<db::Database> db_;
-  std::unique_ptr<events::EventLog> events_;
-  events::EventLog* log_ = nullptr;
-  ObjectEvents listener_{log_};
-  std::unique_ptr<store::LocalObjectStore> store_;
   std::unique_ptr<ReviewService> service_;
   const Caller operator_{"olivia", true, {}};
 };
@@ -162,7 +136,7 @@ TEST_F(ReviewServiceTest, TieEscalatesUntilAnOperatorResolvesIt) {
   ClaimAndAnswer(Reviewer("ann"), "acme");
   LoopInfo tied = ClaimAndAnswer(Reviewer("bob"), std::nullopt);
   EXPECT_EQ(tied.status, LoopStatus::kEscalated);
-  EXPECT_FALSE(store_->Head("human_loops/loop-1/output.json").ok());
+  EXPECT_EQ(store_->Head("human_loops/loop-1/output.json").status().code(), StatusCode::kNotFound);
   EXPECT_TRUE(Events(events::EventKind::kHumanLoopCompleted).empty());
   // Only Escalated loops can be resolved; an escalated loop does not expire.
   clock_.Advance(seconds(kMaxAvailabilitySeconds + 1));

@@ -22,17 +22,29 @@ TEST(JsonPath, ParsesFieldsIndicesAndContext) {
   ASSERT_TRUE(c.ok());
   EXPECT_TRUE(c->context);
   EXPECT_EQ(*SelectPath(*c, in, {{"Execution", {{"Id", "x"}}}}), "x");
-  EXPECT_FALSE(ParseJsonPath("a.b").ok());
-  EXPECT_FALSE(ParseJsonPath("$.a..b").ok());
-  EXPECT_FALSE(ParseJsonPath("$.a[x]").ok());
-  EXPECT_FALSE(SelectPath(*ParseJsonPath("$.missing"), in, json()).ok());
+  // Malformed paths: InvalidArgument with the reason.
+  for (auto [bad, why] :
+       {std::pair{"a.b", "must start with '$'"}, std::pair{"$.a..b", "empty field name"},
+        std::pair{"$.a[x]", "non-negative integer"}}) {
+    auto parsed = ParseJsonPath(bad);
+    EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(parsed.status().message().find(why), std::string::npos) << parsed.status();
+  }
+  // A missing step: InvalidArgument naming the path, so the engine can raise States.Runtime.
+  auto missing = SelectPath(*ParseJsonPath("$.missing"), in, json());
+  EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(missing.status().message().find("'$.missing' found nothing"), std::string::npos)
+      << missing.status();
 }
 
 TEST(JsonPath, InsertAtPathCreatesObjectsAndReplacesRoot) {
   json in = {{"a", 1}};
   EXPECT_EQ(*InsertAtPath(*ParseJsonPath("$.r.s"), in, 5), json({{"a", 1}, {"r", {{"s", 5}}}}));
   EXPECT_EQ(*InsertAtPath(*ParseJsonPath("$"), in, 5), 5);
-  EXPECT_FALSE(InsertAtPath(*ParseJsonPath("$.a.b"), in, 5).ok());
+  auto crosses = InsertAtPath(*ParseJsonPath("$.a.b"), in, 5);  // "a" holds a number
+  EXPECT_EQ(crosses.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(crosses.status().message().find("crosses a non-object"), std::string::npos)
+      << crosses.status();
 }
 
 TEST(JsonPath, TemplateEvaluatesDollarKeysRecursively) {
@@ -170,7 +182,10 @@ TEST(Definition, ChoiceComparisonsAndPathForms) {
   EXPECT_EQ(pick({{"s", "zz"}, {"n", 5}, {"limit", 4}, {"b", false}}), "S7");
   EXPECT_EQ(pick({{"s", "b"}, {"n", 5}, {"limit", 4}, {"b", false}}), "D");
   // A comparison on a missing variable is a runtime error.
-  EXPECT_FALSE(EvaluateChoice(c, {{"n", 1}}, ctx).ok());
+  auto missing = EvaluateChoice(c, {{"n", 1}}, ctx);
+  EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(missing.status().message().find("found nothing"), std::string::npos)
+      << missing.status();
 }
 
 TEST(Definition, ErrorMatchingRules) {

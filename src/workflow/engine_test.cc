@@ -4,9 +4,7 @@
 
 #include <future>
 
-#include "core/temp_dir.h"
-#include "db/sqlite_database.h"
-#include "events/event_log.h"
+#include "support/foundation.h"
 
 namespace loupe::workflow {
 namespace {
@@ -14,18 +12,13 @@ namespace {
 using nlohmann::json;
 using std::chrono::seconds;
 
-class EngineTest : public ::testing::Test {
+class EngineTest : public loupe::testing::FoundationTest {
  protected:
   void SetUp() override { Reopen(); }
 
   void Reopen() {
     engine_.reset();
-    params_.reset();
-    events_.reset();
-    db_.reset();
-    db_ = std::move(db::OpenSqlite((dir_.path() / "wf.db").string())).value();
-    events_ = std::move(events::EventLog::Open(*db_, clock_)).value();
-    params_ = std::move(params::ParameterStore::Open(*db_, clock_, *events_)).value();
+    ReopenFoundation();
     EngineOptions options;
     options.workers = 2;
     engine_ = std::move(Engine::Open(*db_, clock_, params_.get(), options)).value();
@@ -69,11 +62,6 @@ class EngineTest : public ::testing::Test {
     return out;
   }
 
-  TempDir dir_;
-  FakeClock clock_;
-  std::unique_ptr<db::Database> db_;
-  std::unique_ptr<events::EventLog> events_;
-  std::unique_ptr<params::ParameterStore> params_;
   std::unique_ptr<Engine> engine_;
   std::vector<std::pair<std::string, json>> calls_;
   std::vector<TaskOutcome> script_;

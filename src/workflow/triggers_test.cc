@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
-#include "core/temp_dir.h"
-#include "db/sqlite_database.h"
+#include <atomic>
+#include <future>
+#include <memory>
+
+#include "support/foundation.h"
 #include "workflow/engine.h"
 #include "workflow/event_router.h"
 #include "workflow/poll_scheduler.h"
@@ -12,12 +15,9 @@ namespace {
 using nlohmann::json;
 using std::chrono::minutes;
 
-class TriggersTest : public ::testing::Test {
+class TriggersTest : public loupe::testing::FoundationTest {
  protected:
   void SetUp() override {
-    db_ = std::move(db::OpenSqlite((dir_.path() / "t.db").string())).value();
-    events_ = std::move(events::EventLog::Open(*db_, clock_)).value();
-    params_ = std::move(params::ParameterStore::Open(*db_, clock_, *events_)).value();
     engine_ = std::move(Engine::Open(*db_, clock_, params_.get())).value();
     ASSERT_TRUE(engine_
                     ->LoadDefinition("detect", R"({"StartAt":"S","States":{
@@ -32,11 +32,6 @@ class TriggersTest : public ::testing::Test {
                     .ok());
   }
 
-  TempDir dir_;
-  FakeClock clock_;
-  std::unique_ptr<db::Database> db_;
-  std::unique_ptr<events::EventLog> events_;
-  std::unique_ptr<params::ParameterStore> params_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<EventRouter> router_;
 };
@@ -90,15 +85,35 @@ TEST_F(TriggersTest, MatchingEventsStartOneExecutionEachEvenWhenRedelivered) {
 }
 
 TEST_F(TriggersTest, RouterThreadFollowsTheLog) {
+  // The router's thread starts the execution, the engine's workers run it, and its task tells
+  // the test: one wait with a deadline on that, no polling. Shared state, as the handler may
+  // outlive this scope if an assertion returns early (the fixture stops the engine later).
+  struct Ran {
+    std::promise<json> input;
+    std::atomic<bool> told{false};
+  };
+  auto ran = std::make_shared<Ran>();
+  std::future<json> task_input = ran->input.get_future();
+  engine_->RegisterHandler("test:tell", [ran](const json& in, const TaskContext&) {
+    if (!ran->told.exchange(true)) ran->input.set_value(in);
+    return TaskOutcome::Success(json::object());
+  });
+  ASSERT_TRUE(engine_
+                  ->LoadDefinition("detect", R"({"StartAt":"T","States":{
+      "T":{"Type":"Task","Resource":"test:tell","Parameters":{"key.$":"$.detail.key"},"End":true}}})")
+                  .ok());
+  ASSERT_TRUE(engine_->Start().ok());
   ASSERT_TRUE(router_->Start().ok());
   auto a = events_->Append(events::EventKind::kObjectCreated, {{"key", "images_for_detection/z"}});
-  std::string id = "detect:detect-uploads-" + std::to_string(a->value());
-  // Block on the engine's own log of progress: wait for the execution to exist.
-  for (int i = 0; i < 400 && !engine_->GetExecution(id).ok(); ++i) {
-    events_->WaitForNewer(*a, std::chrono::milliseconds(10));
-  }
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_EQ(task_input.wait_for(std::chrono::seconds(30)), std::future_status::ready)
+      << "the router did not start an execution for event " << a->value();
+  EXPECT_EQ(task_input.get(), json({{"key", "images_for_detection/z"}}));
   router_->Stop();
-  EXPECT_TRUE(engine_->GetExecution(id).ok());
+  engine_->Stop();
+  auto e = engine_->GetExecution("detect:detect-uploads-" + std::to_string(a->value()));
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->input["detail"]["key"], "images_for_detection/z");
 }
 
 TEST_F(TriggersTest, PollScheduleFollowsParametersAndSurvivesRestart) {

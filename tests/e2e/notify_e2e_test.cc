@@ -57,7 +57,7 @@ TEST(NotifyE2E, CliSubscribesAndServerDeliversToWebhookAndEmail) {
   EXPECT_TRUE(notify::VerifyWebhookSignature(kSecret, r.headers.at("x-loupe-timestamp"), r.body,
                                              r.headers.at("x-loupe-signature")));
   EXPECT_EQ(json::parse(r.body)["Detail"]["version"], "v2");
-  ASSERT_TRUE(testing::WaitFor([&] { return !sink.mails().empty(); }));
+  ASSERT_TRUE(sink.WaitForMails(1, std::chrono::seconds(30)));
   EXPECT_NE(sink.mails()[0].data.find("Subject: [loupe] v2 is live\r\n"), std::string::npos);
 
   auto feed = RunCli(server.url(), {"notifications", "ls", "--topic", "operator"});

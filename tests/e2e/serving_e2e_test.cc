@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -116,13 +118,24 @@ TEST_F(ServingE2E, ImportDeployDetectSwitchRescaleRollbackRestart) {
   // Load: 3 clients keep detecting across v1 -> v2, units 1 -> 4 -> 1 and a rollback.
   std::atomic<bool> stop{false};
   std::atomic<int64_t> ok{0}, failed{0}, by_v2{0};
+  // Notified after every request and when a client ends; at_least below blocks on it.
+  std::mutex progress_mu;
+  std::condition_variable progress;
+  int clients_ended = 0;  // guarded by progress_mu
+  auto notify = [&](int ended) {
+    {
+      std::lock_guard lock(progress_mu);
+      clients_ended += ended;
+    }
+    progress.notify_all();
+  };
   std::vector<std::thread> clients;
   const std::string url = server->url();
   for (int t = 0; t < 3; ++t) {
     clients.emplace_back([&] {
       auto c = server->Client();  // sends the admin token
       c->SetTimeoutSeconds(60);
-      for (int i = 0; i < 2000 && !stop.load(); ++i) {
+      for (int i = 0; i < 2000 && !stop.load(); ++i, notify(0)) {
         auto r = c->Send("POST", "/v1/detect?MinConfidence=0", png, "image/png");
         json j = r.ok() ? json::parse(r->body, nullptr, false) : json();
         if (!r.ok() || r->status != 200 || !j.contains("ModelVersion") ||
@@ -134,12 +147,18 @@ TEST_F(ServingE2E, ImportDeployDetectSwitchRescaleRollbackRestart) {
         ++ok;
         if (j["ModelVersion"] == "v2") ++by_v2;
       }
+      notify(1);
     });
   }
+  // Blocks (at most 60 s) until the clients did `n` more good requests; false if one failed,
+  // all ended or the time ran out first.
   auto at_least = [&](int64_t n) {
     int64_t target = ok.load() + n;
-    return testing::WaitFor([&] { return ok.load() >= target || failed.load() > 0; },
-                            std::chrono::seconds(60));
+    std::unique_lock lock(progress_mu);
+    progress.wait_for(lock, std::chrono::seconds(60), [&] {
+      return ok.load() >= target || failed.load() > 0 || clients_ended == 3;
+    });
+    return ok.load() >= target;
   };
   EXPECT_TRUE(at_least(5));
   EXPECT_EQ(RunCli(url, {"models", "deploy", "v2"}).exit_code, 0);

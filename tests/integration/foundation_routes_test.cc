@@ -5,8 +5,6 @@
 #include <set>
 #include <thread>
 
-#include "core/temp_dir.h"
-#include "db/sqlite_database.h"
 #include "events/http/event_routes.h"
 #include "params/http/parameter_routes.h"
 #include "server/fixed_authenticator.h"
@@ -14,33 +12,16 @@
 #include "server/http_server.h"
 #include "server/service_routes.h"
 #include "store/http/object_routes.h"
-#include "store/local_object_store.h"
+#include "support/foundation.h"
 
 namespace loupe::server {
 namespace {
 
 using nlohmann::json;
 
-class EventsListener final : public store::ObjectListener {
- public:
-  explicit EventsListener(events::EventLog& log) : log_(log) {}
-  Status OnObjectCreated(db::Transaction& tx, const store::ObjectInfo& info) override {
-    return log_.Append(tx, events::EventKind::kObjectCreated, {{"key", info.key}}).status();
-  }
-
- private:
-  events::EventLog& log_;
-};
-
-class ApiServerTest : public ::testing::Test {
+class ApiServerTest : public loupe::testing::FoundationTest {
  protected:
   void SetUp() override {
-    db_ = std::move(db::OpenSqlite((dir_.path() / "loupe.db").string())).value();
-    events_ = std::move(events::EventLog::Open(*db_, clock_)).value();
-    params_ = std::move(params::ParameterStore::Open(*db_, clock_, *events_)).value();
-    listener_ = std::make_unique<EventsListener>(*events_);
-    store_ = std::move(store::LocalObjectStore::Open(dir_.path(), *db_, clock_, listener_.get()))
-                 .value();
     AddServiceRoutes(router_, {"test",
                                [this] {
                                  return db_->Read([](db::Transaction& tx) {
@@ -74,13 +55,6 @@ class ApiServerTest : public ::testing::Test {
     return Body(r)["error"]["code"].get<std::string>();
   }
 
-  TempDir dir_;
-  FakeClock clock_;
-  std::unique_ptr<db::Database> db_;
-  std::unique_ptr<events::EventLog> events_;
-  std::unique_ptr<params::ParameterStore> params_;
-  std::unique_ptr<EventsListener> listener_;
-  std::unique_ptr<store::LocalObjectStore> store_;
   Router router_;
   FixedAuthenticator auth_{FixedAuthenticator::Admin()};
   std::unique_ptr<HttpServer> server_;

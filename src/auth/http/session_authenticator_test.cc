@@ -72,9 +72,11 @@ TEST_F(SessionAuthenticatorTest, SessionCookiesCarryTheCsrfCheck) {
       auth.Authenticate(Request("POST", {{"cookie", cookie}, {"x-csrf-token", s->csrf_token}}));
   EXPECT_TRUE(right->csrf_valid);
   // An invalid Authorization header does not fall back to the cookie.
-  EXPECT_FALSE(
-      auth.Authenticate(Request("GET", {{"cookie", cookie}, {"authorization", "Bearer bad"}}))
-          .ok());
+  auto bad_bearer =
+      auth.Authenticate(Request("GET", {{"cookie", cookie}, {"authorization", "Bearer bad"}}));
+  EXPECT_EQ(bad_bearer.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(bad_bearer.status().message().find("unknown API token"), std::string::npos)
+      << bad_bearer.status();
   clock_.Advance(std::chrono::hours(13));
   EXPECT_EQ(auth.Authenticate(Request("GET", {{"cookie", cookie}})).status().code(),
             StatusCode::kUnauthenticated);

@@ -3,11 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
-#include "core/temp_dir.h"
-#include "db/sqlite_database.h"
 #include "detect/http/detect_routes.h"
 #include "events/http/event_routes.h"
 #include "models/http/model_routes.h"
@@ -18,7 +18,7 @@
 #include "server/http_server.h"
 #include "server/service_routes.h"
 #include "store/http/object_routes.h"
-#include "store/local_object_store.h"
+#include "support/foundation.h"
 
 namespace loupe::detect {
 namespace {
@@ -32,13 +32,9 @@ using server::HttpServer;
 using server::HttpServerOptions;
 using server::Router;
 
-class ServingRoutesTest : public ::testing::Test {
+class ServingRoutesTest : public loupe::testing::FoundationTest {
  protected:
   void SetUp() override {
-    db_ = std::move(db::OpenSqlite((dir_.path() / "loupe.db").string())).value();
-    events_ = std::move(events::EventLog::Open(*db_, clock_)).value();
-    params_ = std::move(params::ParameterStore::Open(*db_, clock_, *events_)).value();
-    store_ = std::move(store::LocalObjectStore::Open(dir_.path(), *db_, clock_, nullptr)).value();
     registry_ = std::move(models::ModelRegistry::Open(*db_, clock_, *store_)).value();
     models::ServiceOptions options;
     options.cache_dir = dir_.path() / "cache";
@@ -91,13 +87,7 @@ class ServingRoutesTest : public ::testing::Test {
     return Body(r)["version"].get<std::string>();
   }
 
-  TempDir dir_;
-  FakeClock clock_;
   models::testing::FakeLoader loader_;
-  std::unique_ptr<db::Database> db_;
-  std::unique_ptr<events::EventLog> events_;
-  std::unique_ptr<params::ParameterStore> params_;
-  std::unique_ptr<store::LocalObjectStore> store_;
   std::unique_ptr<models::ModelRegistry> registry_;
   std::unique_ptr<models::ModelService> service_;
   std::unique_ptr<detect::DetectService> detect_;
@@ -216,12 +206,23 @@ TEST_F(ServingRoutesTest, ZeroFailedRequestsAcrossSwitchRescaleAndRollback) {
   std::atomic<int64_t> ok{0};
   std::atomic<int64_t> failed{0};
   std::atomic<int64_t> by_v2{0};
+  // Notified after every request and when a client ends; wait_for below blocks on it.
+  std::mutex progress_mu;
+  std::condition_variable progress;
+  int clients_ended = 0;  // guarded by progress_mu
+  auto notify = [&](int ended) {
+    {
+      std::lock_guard lock(progress_mu);
+      clients_ended += ended;
+    }
+    progress.notify_all();
+  };
   const std::string png = SolidPng(96, 96, 180, 40, 40);
   std::vector<std::thread> clients;
   for (int t = 0; t < 4; ++t) {
     clients.emplace_back([&] {
       auto c = std::move(HttpClient::Create(base_)).value();
-      for (int i = 0; i < 3000 && !stop.load(); ++i) {
+      for (int i = 0; i < 3000 && !stop.load(); ++i, notify(0)) {
         auto r = c->Send("POST", "/v1/detect?MinConfidence=0", png, "image/png");
         json j = r.ok() ? json::parse(r->body, nullptr, false) : json();
         if (!r.ok() || r->status != 200 || !j.contains("ModelVersion") ||
@@ -234,15 +235,16 @@ TEST_F(ServingRoutesTest, ZeroFailedRequestsAcrossSwitchRescaleAndRollback) {
         ++ok;
         if (j["ModelVersion"] == "v2") ++by_v2;
       }
+      notify(1);
     });
   }
+  // Blocks (at most 30 s) until the clients did `n` more good requests, one failed, or all ended.
   auto wait_for = [&](int64_t n) {
     int64_t target = ok.load() + n;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (ok.load() < target && failed.load() == 0 &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::yield();
-    }
+    std::unique_lock lock(progress_mu);
+    progress.wait_for(lock, std::chrono::seconds(30), [&] {
+      return ok.load() >= target || failed.load() > 0 || clients_ended == 4;
+    });
   };
   wait_for(40);
   EXPECT_EQ(Call("POST", "/v1/models/v2/deploy").status, 200);

@@ -7,9 +7,7 @@
 
 #include <regex>
 
-#include "core/temp_dir.h"
-#include "db/sqlite_database.h"
-#include "store/local_object_store.h"
+#include "support/foundation.h"
 
 namespace loupe::review {
 namespace {
@@ -26,13 +24,9 @@ struct Who {
   std::vector<std::string> teams;
 };
 
-class ReviewRoutesTest : public ::testing::Test {
+class ReviewRoutesTest : public loupe::testing::FoundationTest {
  protected:
   void SetUp() override {
-    db_ = std::move(db::OpenSqlite((dir_.path() / "r.db").string())).value();
-    events_ = std::move(events::EventLog::Open(*db_, clock_)).value();
-    store_ = std::move(store::LocalObjectStore::Open(dir_.path() / "data", *db_, clock_, nullptr))
-                 .value();
     ASSERT_TRUE(store_->Put("images_for_detection/a.png", "png-bytes").ok());
     service_ = std::move(review::ReviewService::Open(*db_, clock_, *store_, *events_)).value();
     AddReviewRoutes(router_, *service_);
@@ -94,11 +88,6 @@ class ReviewRoutesTest : public ::testing::Test {
             {"Team", team}};
   }
 
-  TempDir dir_;
-  FakeClock clock_;
-  std::unique_ptr<db::Database> db_;
-  std::unique_ptr<events::EventLog> events_;
-  std::unique_ptr<store::LocalObjectStore> store_;
   std::unique_ptr<review::ReviewService> service_;
   Router router_;
   const Who op_{"olivia", Role::kOperator, {}};
