@@ -106,6 +106,8 @@ int main(int argc, char** argv) {
       Figure f = RunOnce(workers, batch, n);
       std::printf("%-8d %-6d %-11d %12lld %10.2f %16.0f\n", workers, batch, n,
                   static_cast<long long>(f.transitions), f.seconds, f.transitions_per_s);
+      std::printf("RESULT workflow_transitions_w%d_b%d=%.0f transitions/s\n", workers, batch,
+                  f.transitions_per_s);
       std::fflush(stdout);
     }
   }
