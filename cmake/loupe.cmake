@@ -1,9 +1,12 @@
 # loupe_module(<name> [DEPS <targets...>] [PRIVATE_DEPS <targets...>] [TEST_DEPS <targets...>]
 #              [HTTP_DEPS <targets...>] [HTTP_TEST_DEPS <targets...>]
-#              [CLI_DEPS <targets...>] [CLI_TEST_DEPS <targets...>])
+#              [CLI_DEPS <targets...>] [CLI_TEST_DEPS <targets...>] [PORTS_DEPS <targets...>])
 # The edge rule of every module (docs/architecture.md): src/<name>/ holds the domain,
 # src/<name>/http/ its routes, src/<name>/cli/ its commands.
-#   src/<name>/*.cc      -> static library loupe_<name> (DEPS public, PRIVATE_DEPS private)
+#   src/<name>/ports/*.cc -> static library loupe_<name>_ports: the interfaces the module needs
+#                           from others (who implement them), linking loupe_core and PORTS_DEPS
+#   src/<name>/*.cc      -> static library loupe_<name> (DEPS public, PRIVATE_DEPS private;
+#                           its ports library public)
 #   src/<name>/http/*.cc -> static library loupe_<name>_http, linking loupe_server, loupe_<name>
 #                           and HTTP_DEPS (all public: route headers show their types)
 #   src/<name>/cli/*.cc  -> static library loupe_<name>_cli, linking loupe_cli and CLI_DEPS
@@ -14,18 +17,28 @@
 # A directory without sources makes no library (a module may be routes only).
 function(loupe_module name)
   cmake_parse_arguments(ARG "" ""
-                        "DEPS;PRIVATE_DEPS;TEST_DEPS;HTTP_DEPS;HTTP_TEST_DEPS;CLI_DEPS;CLI_TEST_DEPS"
+                        "DEPS;PRIVATE_DEPS;TEST_DEPS;HTTP_DEPS;HTTP_TEST_DEPS;CLI_DEPS;CLI_TEST_DEPS;PORTS_DEPS"
                         ${ARGN})
   if(ARG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "loupe_module(${name}): unknown arguments ${ARG_UNPARSED_ARGUMENTS}")
   endif()
   set(dir ${CMAKE_CURRENT_SOURCE_DIR})
 
+  _loupe_sources(${dir}/ports ports_sources ports_tests)
+  set(ports_lib "")
+  if(ports_sources)
+    set(ports_lib loupe_${name}_ports)
+    add_library(${ports_lib} STATIC ${ports_sources})
+    target_include_directories(${ports_lib} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(${ports_lib} PUBLIC loupe_core ${ARG_PORTS_DEPS})
+    _loupe_tests(${name}_ports "${ports_tests}" ${ports_lib})
+  endif()
+
   _loupe_sources(${dir} sources tests)
   if(sources)
     add_library(loupe_${name} STATIC ${sources})
     target_include_directories(loupe_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
-    target_link_libraries(loupe_${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+    target_link_libraries(loupe_${name} PUBLIC ${ports_lib} ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
     _loupe_tests(${name} "${tests}" loupe_${name} ${ARG_PRIVATE_DEPS} ${ARG_TEST_DEPS})
   endif()
 

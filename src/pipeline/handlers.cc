@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "core/sha256.h"
-#include "pipeline/gate.h"
 
 namespace loupe::pipeline {
 namespace {
@@ -36,66 +35,37 @@ workflow::TaskHandler Adapt(Fn fn) {
   };
 }
 
-std::vector<std::string> LabelsOf(models::ModelRegistry& registry,
-                                  const models::VersionId& version) {
-  auto v = registry.Get(version);
-  std::vector<std::string> labels;
-  if (v.ok() && v->summary.contains("labels") && v->summary["labels"].is_array()) {
-    for (const json& l : v->summary["labels"]) {
-      if (l.is_string()) labels.push_back(l.get<std::string>());
-    }
-  }
-  return labels;
-}
-
-TaskOutcome Detect(PipelineServices& s, const json& input) {
+TaskOutcome Detect(const Ports& p, const json& input) {
   auto key = Field(input, "Key");
   if (!key.ok()) return TaskOutcome::FromStatus(key.status());
-  std::optional<models::VersionId> production = s.models.Production();
-  constexpr const char* kNoModel = "Loupe.NoModel";
-  if (!production) {
-    return TaskOutcome::Failure(kNoModel, "no model version is deployed yet; the image waits");
-  }
-  detect::DetectRequest req;
-  req.object_key = *key;
-  req.min_confidence = 0;
-  Result<detect::DetectResult> r = s.detect.Detect(req);
+  Result<Detection> r = p.detector.Detect(*key);
   if (!r.ok()) {
-    // DetectService's FailedPrecondition means "no running production version" (a switch or
-    // stop in between): the image waits like one uploaded before the first deployment.
+    // FailedPrecondition means "no running production version" (none deployed yet, or a
+    // switch or stop in between): the image waits like one uploaded before the first
+    // deployment.
     if (r.status().code() == StatusCode::kFailedPrecondition) {
-      return TaskOutcome::Failure(kNoModel, r.status().message());
+      return TaskOutcome::Failure("Loupe.NoModel", r.status().message());
     }
     TaskOutcome failed = TaskOutcome::FromStatus(r.status());
     if (!failed.transient) {
-      // A broken or hostile upload still gets its result object, so a consumer waiting for
-      // detection_results/<file>.json learns why instead of waiting forever.
-      json record = {{"Image", {{"S3Object", {{"Name", *key}}}}},
-                     {"CustomLabels", json::array()},
-                     {"Error",
-                      {{"Code", std::string(StatusCodeName(r.status().code()))},
-                       {"Message", r.status().message()}}}};
-      auto put = s.store.Put(detect::ResultKeyFor(*key), record.dump(2));
-      if (!put.ok()) return TaskOutcome::FromStatus(put.status());
+      // A broken or hostile upload still gets its result object.
+      if (Status s = p.detector.RecordFailure(*key, r.status()); !s.ok()) {
+        return TaskOutcome::FromStatus(s);
+      }
     }
     return failed;
   }
-  json out = {{"Key", *key},
+  json out = {{"Key", r->key},
               {"ModelVersion", r->model_version},
               {"ResultKey", r->result_key},
               {"NoneConfidence", r->none_confidence},
-              {"Choices", LabelsOf(s.models.registry(), models::VersionId(r->model_version))}};
-  if (r->labels.empty()) {
-    out["Label"] = nullptr;
-    out["Confidence"] = 0.0;
-  } else {
-    out["Label"] = r->labels.front().name;
-    out["Confidence"] = r->labels.front().confidence;
-  }
+              {"Choices", r->choices},
+              {"Label", r->label ? json(*r->label) : json(nullptr)},
+              {"Confidence", r->label ? r->confidence : 0.0}};
   return TaskOutcome::Success(std::move(out));
 }
 
-Result<json> StartHumanLoop(PipelineServices& s, const json& input) {
+Result<json> StartHumanLoop(const Ports& p, const json& input) {
   ASSIGN_OR_RETURN(std::string key, Field(input, "Key"));
   const json detection = input.value("Detection", json::object());
   LoopRequest req;
@@ -111,21 +81,22 @@ Result<json> StartHumanLoop(PipelineServices& s, const json& input) {
     req.model_label = detection["Label"].get<std::string>();
   }
   req.model_confidence = detection.value("Confidence", 0.0);
-  return s.hooks.start_human_loop(req);
+  ASSIGN_OR_RETURN(StartedLoop loop, p.review.StartLoop(req));
+  return ToJson(loop);
 }
 
-Result<json> ApplyParameter(PipelineServices& s, const json& input) {
+Result<json> ApplyParameter(const Ports& p, const json& input) {
   ASSIGN_OR_RETURN(std::string name, Field(input, "Name"));
   json value = input.value("Value", json());
   std::string effect;
   if (name == "Enable-Automatic-Training" || name == "Automatic-Training-Poll-Frequency") {
-    RETURN_IF_ERROR(s.scheduler.Rearm());
-    ASSIGN_OR_RETURN(std::optional<TimePoint> next, s.scheduler.NextDue());
+    RETURN_IF_ERROR(p.scheduler.Rearm());
+    ASSIGN_OR_RETURN(std::optional<TimePoint> next, p.scheduler.NextDue());
     effect = next ? "training poll re-armed; next poll at " + FormatRfc3339(*next)
                   : std::string("automatic training is off; no poll is scheduled");
   } else if (name == "Minimum-Inference-Units") {
     if (!value.is_number_integer()) return InvalidArgumentError("units must be an integer");
-    RETURN_IF_ERROR(s.models.SetUnits(value.get<int>()));
+    RETURN_IF_ERROR(p.deployment.SetUnits(value.get<int>()));
     effect =
         "running versions rescaled to " + std::to_string(value.get<int>()) + " inference units";
   } else {
@@ -134,16 +105,17 @@ Result<json> ApplyParameter(PipelineServices& s, const json& input) {
   return json{{"Parameter", name}, {"Value", value}, {"Effect", effect}};
 }
 
-Result<json> StopOthers(PipelineServices& s, const TaskContext& ctx) {
-  std::optional<models::VersionId> production = s.models.Production();
-  json stopped = json::array();
-  for (const models::ServingInfo& info : s.models.Serving()) {
-    if (production && info.version == *production) continue;
-    ASSIGN_OR_RETURN(models::VersionInfo v, s.models.Stop(info.version, Actor(ctx)));
-    stopped.push_back(v.version.value());
-  }
-  return json{{"Production", production ? json(production->value()) : json(nullptr)},
-              {"Stopped", stopped}};
+Result<json> StopOthers(const Ports& p, const TaskContext& ctx) {
+  ASSIGN_OR_RETURN(StoppedVersions s, p.deployment.StopAllButProduction(Actor(ctx)));
+  return json{{"Production", s.production ? json(*s.production) : json(nullptr)},
+              {"Stopped", s.stopped}};
+}
+
+json StateJson(const VersionState& v) {
+  return {{"Version", v.version},
+          {"Status", v.status},
+          {"StatusMessage", v.status_message},
+          {"Metrics", v.metrics}};
 }
 
 }  // namespace
@@ -152,82 +124,76 @@ std::string LoopNameFor(std::string_view object_key) {
   return "det-" + Sha256Hex(object_key).substr(0, 20);
 }
 
-void RegisterHandlers(workflow::Engine& engine, PipelineServices& s) {
+void RegisterHandlers(workflow::Engine& engine, const Ports& ports) {
+  const Ports p = ports;
   engine.RegisterHandler("loupe:detect",
-                         [&s](const json& input, const TaskContext&) { return Detect(s, input); });
-  engine.RegisterHandler("loupe:startHumanLoop", Adapt([&s](const json& in, const TaskContext&) {
-                           return StartHumanLoop(s, in);
+                         [p](const json& input, const TaskContext&) { return Detect(p, input); });
+  engine.RegisterHandler("loupe:startHumanLoop", Adapt([p](const json& in, const TaskContext&) {
+                           return StartHumanLoop(p, in);
                          }));
   engine.RegisterHandler("loupe:countUntrainedImages",
-                         Adapt([&s](const json&, const TaskContext&) -> Result<json> {
-                           ASSIGN_OR_RETURN(int64_t untrained, s.training_set.CountUntrained());
-                           ASSIGN_OR_RETURN(bool in_flight, s.runner.InFlight());
+                         Adapt([p](const json&, const TaskContext&) -> Result<json> {
+                           ASSIGN_OR_RETURN(int64_t untrained, p.trainer.CountUntrained());
+                           ASSIGN_OR_RETURN(bool in_flight, p.trainer.InFlight());
                            return json{{"Untrained", untrained}, {"TrainingInFlight", in_flight}};
                          }));
-  engine.RegisterHandler("loupe:train", [&s](const json&, const TaskContext& ctx) {
-    Result<models::VersionId> v = s.runner.Start(ctx.idempotency_key, Actor(ctx));
+  engine.RegisterHandler("loupe:train", [p](const json&, const TaskContext& ctx) {
+    Result<std::string> v = p.trainer.Start(ctx.idempotency_key, Actor(ctx));
     if (!v.ok() && v.status().code() == StatusCode::kFailedPrecondition) {
       return TaskOutcome::Failure("Loupe.TrainingInFlight", v.status().message());
     }
     if (!v.ok()) return TaskOutcome::FromStatus(v.status());
-    return TaskOutcome::Success({{"Version", v->value()}});
+    return TaskOutcome::Success({{"Version", *v}});
   });
   engine.RegisterHandler("loupe:describeVersion",
-                         Adapt([&s](const json& in, const TaskContext&) -> Result<json> {
+                         Adapt([p](const json& in, const TaskContext&) -> Result<json> {
                            ASSIGN_OR_RETURN(std::string version, Field(in, "Version"));
-                           ASSIGN_OR_RETURN(models::VersionInfo v,
-                                            s.models.registry().Get(models::VersionId(version)));
-                           return json{{"Version", version},
-                                       {"Status", models::VersionStatusName(v.status)},
-                                       {"StatusMessage", v.status_message},
-                                       {"Metrics", v.summary.value("metrics", json::object())}};
+                           ASSIGN_OR_RETURN(VersionState v, p.deployment.Describe(version));
+                           return StateJson(v);
+                         }));
+  engine.RegisterHandler("loupe:evaluate",
+                         Adapt([p](const json& in, const TaskContext&) -> Result<json> {
+                           ASSIGN_OR_RETURN(std::string version, Field(in, "Version"));
+                           ASSIGN_OR_RETURN(GateReport report, p.trainer.Evaluate(version));
+                           return report.ToJson();
                          }));
   engine.RegisterHandler(
-      "loupe:evaluate", Adapt([&s](const json& in, const TaskContext&) -> Result<json> {
+      "loupe:startVersion", Adapt([p](const json& in, const TaskContext& ctx) -> Result<json> {
         ASSIGN_OR_RETURN(std::string version, Field(in, "Version"));
-        ASSIGN_OR_RETURN(GateReport report,
-                         EvaluateForGate(s.models.registry(), s.store, models::VersionId(version),
-                                         s.models.Production(), s.work_dir));
-        return report.ToJson();
+        ASSIGN_OR_RETURN(VersionState v, p.deployment.Start(version, Actor(ctx)));
+        return json{{"Version", version}, {"Status", v.status}};
       }));
   engine.RegisterHandler(
-      "loupe:startVersion", Adapt([&s](const json& in, const TaskContext& ctx) -> Result<json> {
+      "loupe:switchEndpoint", Adapt([p](const json& in, const TaskContext& ctx) -> Result<json> {
         ASSIGN_OR_RETURN(std::string version, Field(in, "Version"));
-        ASSIGN_OR_RETURN(models::VersionInfo v,
-                         s.models.Start(models::VersionId(version), Actor(ctx)));
-        return json{{"Version", version}, {"Status", models::VersionStatusName(v.status)}};
-      }));
-  engine.RegisterHandler(
-      "loupe:switchEndpoint", Adapt([&s](const json& in, const TaskContext& ctx) -> Result<json> {
-        ASSIGN_OR_RETURN(std::string version, Field(in, "Version"));
-        std::optional<models::VersionId> before = s.models.Production();
-        RETURN_IF_ERROR(s.models.Deploy(models::VersionId(version), Actor(ctx)));
-        return json{{"Version", version},
-                    {"Previous", before ? json(before->value()) : json(nullptr)}};
+        std::optional<std::string> before = p.deployment.Production();
+        RETURN_IF_ERROR(p.deployment.Deploy(version, Actor(ctx)));
+        return json{{"Version", version}, {"Previous", before ? json(*before) : json(nullptr)}};
       }));
   engine.RegisterHandler("loupe:stopVersion",
-                         Adapt([&s](const json&, const TaskContext& ctx) -> Result<json> {
-                           return StopOthers(s, ctx);
+                         Adapt([p](const json&, const TaskContext& ctx) -> Result<json> {
+                           return StopOthers(p, ctx);
                          }));
   engine.RegisterHandler("loupe:applyParameter",
-                         Adapt([&s](const json& in, const TaskContext&) -> Result<json> {
-                           return ApplyParameter(s, in);
+                         Adapt([p](const json& in, const TaskContext&) -> Result<json> {
+                           return ApplyParameter(p, in);
                          }));
   engine.RegisterHandler("loupe:notify",
-                         Adapt([&s](const json& in, const TaskContext& ctx) -> Result<json> {
+                         Adapt([p](const json& in, const TaskContext& ctx) -> Result<json> {
                            Notification n;
                            ASSIGN_OR_RETURN(n.topic, Field(in, "Topic"));
                            ASSIGN_OR_RETURN(n.type, Field(in, "Type"));
                            n.subject = in.value("Subject", n.type);
                            n.detail = in.value("Detail", json::object());
                            n.message_id = ctx.idempotency_key;
-                           RETURN_IF_ERROR(s.hooks.notify(n));
+                           RETURN_IF_ERROR(p.notifications.Publish(n));
                            return json{{"MessageId", n.message_id}};
                          }));
   engine.RegisterHandler("loupe:fileHumanAnswer",
-                         Adapt([&s](const json& in, const TaskContext&) -> Result<json> {
+                         Adapt([p](const json& in, const TaskContext&) -> Result<json> {
                            ASSIGN_OR_RETURN(std::string loop, Field(in, "Loop"));
-                           return s.hooks.file_human_answer(loop);
+                           ASSIGN_OR_RETURN(FiledAnswer filed, p.review.FileAnswer(loop));
+                           return ToJson(filed);
                          }));
 }
 

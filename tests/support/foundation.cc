@@ -6,27 +6,9 @@
 
 #include "core/check.h"
 #include "db/sqlite_database.h"
+#include "events/object_events.h"
 
 namespace loupe::testing {
-namespace {
-
-// New objects become ObjectCreated events in the store's transaction, as in the app. The one
-// place the test fixtures connect the store to the event log.
-class ObjectEvents final : public store::ObjectListener {
- public:
-  explicit ObjectEvents(events::EventLog& log) : log_(log) {}
-  Status OnObjectCreated(db::Transaction& tx, const store::ObjectInfo& info) override {
-    return log_
-        .Append(tx, events::EventKind::kObjectCreated,
-                {{"key", info.key}, {"size", info.size}, {"sha256", info.sha256}})
-        .status();
-  }
-
- private:
-  events::EventLog& log_;
-};
-
-}  // namespace
 
 // The database, forwarding every call, and counting finished write transactions so a test can
 // wait for the next one. Thread-safe.
@@ -88,7 +70,7 @@ void FoundationTest::OpenFoundation() {
   db_ = std::move(commits);
   events_ = std::move(events::EventLog::Open(*db_, clock_)).value();
   params_ = std::move(params::ParameterStore::Open(*db_, clock_, *events_)).value();
-  object_events_ = std::make_unique<ObjectEvents>(*events_);
+  object_events_ = std::make_unique<events::ObjectEvents>(*events_);
   store_ = std::move(store::LocalObjectStore::Open(dir_.path() / "data", *db_, clock_,
                                                    object_events_.get()))
                .value();

@@ -9,28 +9,17 @@
 // so its score covers its own labels only.
 
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
 #include "core/result.h"
 #include "models/model_registry.h"
+#include "pipeline/ports/trainer.h"
 #include "store/object_store.h"
 
-namespace loupe::pipeline {
+namespace loupe::training {
 
-struct GateReport {
-  std::string candidate;
-  double candidate_f1 = 0;
-  double candidate_top1 = 0;
-  std::optional<std::string> champion;
-  double champion_f1 = 0;
-  int test_images = 0;
-  double tolerance = 0.01;
-  bool champion_ok = true;  // no champion, or candidate_f1 >= champion_f1 - tolerance
-
-  nlohmann::json ToJson() const;
-};
+using pipeline::GateReport;  // the port's type: the gate step's output
 
 // Evaluates `candidate` (TRAINING_COMPLETED or later) against `champion` (if any) as above.
 // `work_dir` holds temporary copies of the artifacts.
@@ -40,4 +29,4 @@ Result<GateReport> EvaluateForGate(const models::ModelRegistry& registry,
                                    const std::optional<models::VersionId>& champion,
                                    const std::filesystem::path& work_dir, double tolerance = 0.01);
 
-}  // namespace loupe::pipeline
+}  // namespace loupe::training

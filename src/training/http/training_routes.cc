@@ -1,8 +1,8 @@
-#include "pipeline/routes.h"
+#include "training/http/training_routes.h"
 
 #include <nlohmann/json.hpp>
 
-namespace loupe::pipeline {
+namespace loupe::training {
 namespace {
 
 using nlohmann::json;
@@ -19,7 +19,7 @@ json ActivityJson(const TrainingActivity& a) {
 
 }  // namespace
 
-void AddPipelineRoutes(server::Router& router, db::Database& db, events::EventLog& events,
+void AddTrainingRoutes(server::Router& router, db::Database& db, events::EventLog& events,
                        TrainingSet& training_set, TrainingRunner& runner) {
   router.Add(
       {"GET", "/v1/dataset", Role::kOperator,
@@ -56,4 +56,4 @@ void AddPipelineRoutes(server::Router& router, db::Database& db, events::EventLo
               }});
 }
 
-}  // namespace loupe::pipeline
+}  // namespace loupe::training

@@ -1,4 +1,4 @@
-#include "pipeline/training_runner.h"
+#include "training/training_runner.h"
 
 #include <spdlog/spdlog.h>
 
@@ -11,7 +11,7 @@
 #include "ml/artifact.h"
 #include "ml/dataset.h"
 
-namespace loupe::pipeline {
+namespace loupe::training {
 namespace fs = std::filesystem;
 namespace {
 
@@ -224,4 +224,4 @@ void TrainingRunner::Shutdown() {
   if (thread_.joinable()) thread_.join();
 }
 
-}  // namespace loupe::pipeline
+}  // namespace loupe::training

@@ -6,13 +6,13 @@
 
 #include "db/database.h"
 #include "events/event_log.h"
-#include "pipeline/training_runner.h"
-#include "pipeline/training_set.h"
 #include "server/router.h"
+#include "training/training_runner.h"
+#include "training/training_set.h"
 
-namespace loupe::pipeline {
+namespace loupe::training {
 
-void AddPipelineRoutes(server::Router& router, db::Database& db, events::EventLog& events,
+void AddTrainingRoutes(server::Router& router, db::Database& db, events::EventLog& events,
                        TrainingSet& training_set, TrainingRunner& runner);
 
-}  // namespace loupe::pipeline
+}  // namespace loupe::training

@@ -1,4 +1,4 @@
-#include "pipeline/gate.h"
+#include "training/gate.h"
 
 #include <set>
 #include <sstream>
@@ -9,9 +9,9 @@
 #include "ml/dataset.h"
 #include "ml/predictor.h"
 #include "ml/trainer.h"
-#include "pipeline/training_set.h"
+#include "training/training_set.h"
 
-namespace loupe::pipeline {
+namespace loupe::training {
 namespace fs = std::filesystem;
 namespace {
 
@@ -71,17 +71,6 @@ Result<ml::Evaluation> EvaluateVersion(const models::ModelRegistry& registry,
 
 }  // namespace
 
-nlohmann::json GateReport::ToJson() const {
-  return {{"Candidate", candidate},
-          {"F1", candidate_f1},
-          {"Top1", candidate_top1},
-          {"Champion", champion ? nlohmann::json(*champion) : nlohmann::json(nullptr)},
-          {"ChampionF1", champion_f1},
-          {"TestImages", test_images},
-          {"Tolerance", tolerance},
-          {"ChampionOk", champion_ok}};
-}
-
 Result<GateReport> EvaluateForGate(const models::ModelRegistry& registry,
                                    const store::ObjectStore& store,
                                    const models::VersionId& candidate,
@@ -112,4 +101,4 @@ Result<GateReport> EvaluateForGate(const models::ModelRegistry& registry,
   return report;
 }
 
-}  // namespace loupe::pipeline
+}  // namespace loupe::training

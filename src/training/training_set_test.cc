@@ -1,4 +1,4 @@
-#include "pipeline/training_set.h"
+#include "training/training_set.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include "db/sqlite_database.h"
 #include "store/local_object_store.h"
 
-namespace loupe::pipeline {
+namespace loupe::training {
 namespace {
 
 TEST(LabelOfKey, OnlyLabelFoldersAndNegatives) {
@@ -81,4 +81,4 @@ TEST_F(TrainingSetTest, BackfillIndexesImagesStoredBeforeTheIndexExisted) {
 }
 
 }  // namespace
-}  // namespace loupe::pipeline
+}  // namespace loupe::training

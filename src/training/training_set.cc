@@ -1,11 +1,11 @@
-#include "pipeline/training_set.h"
+#include "training/training_set.h"
 
 #include <map>
 #include <utility>
 
 #include "ml/dataset.h"
 
-namespace loupe::pipeline {
+namespace loupe::training {
 
 std::optional<std::string> LabelOfKey(std::string_view key) {
   if (!key.starts_with(kLabeledPrefix)) return std::nullopt;
@@ -119,4 +119,4 @@ Result<int64_t> TrainingSet::MarkTried(std::string_view version,
   return marked;
 }
 
-}  // namespace loupe::pipeline
+}  // namespace loupe::training

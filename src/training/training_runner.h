@@ -23,10 +23,10 @@
 #include "db/database.h"
 #include "ml/trainer.h"
 #include "models/model_registry.h"
-#include "pipeline/training_set.h"
 #include "store/object_store.h"
+#include "training/training_set.h"
 
-namespace loupe::pipeline {
+namespace loupe::training {
 
 struct RunnerOptions {
   std::filesystem::path work_dir;  // scratch space for artifacts (created)
@@ -100,4 +100,4 @@ class TrainingRunner {
   std::unique_ptr<ml::Backbone> backbone_;  // loaded on first use; used by one run at a time
 };
 
-}  // namespace loupe::pipeline
+}  // namespace loupe::training

@@ -20,7 +20,7 @@
 #include "db/database.h"
 #include "store/object_store.h"
 
-namespace loupe::pipeline {
+namespace loupe::training {
 
 inline constexpr std::string_view kLabeledPrefix = "images_labeled_by_folder/";
 inline constexpr std::string_view kNegativesLabel = "_none";
@@ -42,9 +42,15 @@ struct DatasetSummary {
   int64_t total = 0;      // labels and negatives
 };
 
-class TrainingSet {
+// Also a store listener: each new object's content is recorded as it is stored (in the store's
+// transaction), so the index never misses an image.
+class TrainingSet final : public store::ObjectListener {
  public:
   static Result<std::unique_ptr<TrainingSet>> Open(db::Database& db, const Clock& clock);
+
+  Status OnObjectCreated(db::Transaction& tx, const store::ObjectInfo& info) override {
+    return Record(tx, info.key, info.sha256);
+  }
 
   // Records `key` if it is a training image (in the caller's transaction; idempotent).
   [[nodiscard]] Status Record(db::Transaction& tx, std::string_view key, std::string_view sha256);
@@ -64,4 +70,4 @@ class TrainingSet {
   const Clock& clock_;
 };
 
-}  // namespace loupe::pipeline
+}  // namespace loupe::training
