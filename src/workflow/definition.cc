@@ -12,15 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::pair<StateType, std::string_view>, 6> kTypeNames = {{
-    {StateType::kTask, "Task"},
-    {StateType::kChoice, "Choice"},
-    {StateType::kWait, "Wait"},
-    {StateType::kPass, "Pass"},
-    {StateType::kSucceed, "Succeed"},
-    {StateType::kFail, "Fail"},
-}};
-
 using Op = ChoiceRule::Op;
 struct Comparison {
   std::string_view name;
@@ -184,20 +175,15 @@ Result<State> ParseState(const std::string& name, const json& j,
   s.name = name;
   auto type_it = j.find("Type");
   if (type_it == j.end() || !type_it->is_string()) {
-    return where.Error("Type", "missing (Task|Choice|Wait|Pass|Succeed|Fail)");
+    return where.Error("Type", "missing (" + kStateTypeNames.Joined("|") + ")");
   }
   std::string type = type_it->get<std::string>();
-  bool known = false;
-  for (const auto& [t, n] : kTypeNames) {
-    if (n == type) {
-      s.type = t;
-      known = true;
-    }
-  }
+  std::optional<StateType> known = kStateTypeNames.Find(type);
   if (!known) {
     return where.Error("Type", "unknown state type '" + type +
-                                   "' (supported: Task, Choice, Wait, Pass, Succeed, Fail)");
+                                   "' (supported: " + kStateTypeNames.Joined(", ") + ")");
   }
+  s.type = *known;
   ASSIGN_OR_RETURN(s.comment, OptionalString(j, "Comment", where));
 
   // Which fields each type may have.
@@ -483,13 +469,6 @@ Result<bool> Evaluate(const ChoiceRule& rule, const json& input, const json& con
 }
 
 }  // namespace
-
-std::string_view StateTypeName(StateType type) {
-  for (const auto& [t, n] : kTypeNames) {
-    if (t == type) return n;
-  }
-  return "Unknown";
-}
 
 const State* Definition::Find(std::string_view name) const {
   auto it = states.find(name);

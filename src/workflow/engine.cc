@@ -58,6 +58,16 @@ const std::vector<db::Migration> kMigrations = {
      " PRIMARY KEY (execution_id, seq));"},
 };
 
+// The partial index wf_runnable above says `status = 'RUNNING'`: the table must keep that name.
+static_assert(kExecutionStatusNames.Name(ExecutionStatus::kRunning) == "RUNNING");
+
+// "status = 'RUNNING'", spelled from the table. Spliced in as a literal, not bound as a
+// parameter: SQLite uses the partial index wf_runnable only for a query whose WHERE repeats
+// the index's term with the same constant (with `status = ?` it scans the whole table).
+std::string WhereRunning() {
+  return "status = '" + std::string(ExecutionStatusName(ExecutionStatus::kRunning)) + "'";
+}
+
 constexpr const char* kColumns =
     "id, state_machine, revision, name, status, input, start_ms, state, state_input, entered_ms,"
     " visits, retries, due_ms, task_deadline_ms, output, error, cause, stop_ms, version,"
@@ -333,10 +343,11 @@ Status Engine::StopExecution(std::string_view id, std::string_view error, std::s
     }
     int64_t now = ToUnixMillis(clock_.Now());
     RETURN_IF_ERROR(
-        tx.Exec("UPDATE wf_executions SET status = 'ABORTED', error = ?, cause = ?, due_ms = NULL,"
+        tx.Exec("UPDATE wf_executions SET status = ?, error = ?, cause = ?, due_ms = NULL,"
                 " task_deadline_ms = NULL, stop_ms = ?, lease_owner = NULL,"
                 " lease_expires_ms = NULL, version = version + 1, history_count = ? WHERE id = ?",
-                {std::string(error), std::string(cause), now, row->Int(1) + 1, std::string(id)})
+                {std::string(ExecutionStatusName(ExecutionStatus::kAborted)), std::string(error),
+                 std::string(cause), now, row->Int(1) + 1, std::string(id)})
             .status());
     return InsertHistory(tx, std::string(id), row->Int(1) + 1,
                          {{HistoryEventType::kExecutionAborted,
@@ -395,12 +406,13 @@ Result<int64_t> Engine::Round(const std::string& owner, std::vector<Claimed>& ba
     // Fill the batch with runnable executions nobody holds.
     int64_t room = options_.batch_size - static_cast<int64_t>(next_batch.size());
     if (room <= 0) return Status::Ok();
-    ASSIGN_OR_RETURN(db::Rows rows,
-                     tx.Query(std::string("SELECT ") + kColumns +
-                                  " FROM wf_executions WHERE status = 'RUNNING' AND due_ms <= ?"
-                                  " AND (lease_owner IS NULL OR lease_expires_ms < ?)"
-                                  " ORDER BY due_ms LIMIT ?",
-                              {now, now, room}));
+    ASSIGN_OR_RETURN(
+        db::Rows rows,
+        tx.Query(std::string("SELECT ") + kColumns + " FROM wf_executions WHERE " + WhereRunning() +
+                     " AND due_ms <= ?"
+                     " AND (lease_owner IS NULL OR lease_expires_ms < ?)"
+                     " ORDER BY due_ms LIMIT ?",
+                 {now, now, room}));
     for (const db::Row& row : rows) {
       Claimed c;
       ASSIGN_OR_RETURN(c.state, StateFromRow(row, &c.version, &c.history_count));
@@ -464,12 +476,12 @@ Result<int64_t> Engine::RunUntilIdle() {
 std::chrono::milliseconds Engine::IdleWait() const {
   std::optional<int64_t> next;
   Status s = db_.Read([&](db::Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT MIN(due_ms) FROM wf_executions WHERE status ="
-                                           " 'RUNNING' AND lease_owner IS NULL"));
+    ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT MIN(due_ms) FROM wf_executions WHERE " +
+                                           WhereRunning() + " AND lease_owner IS NULL"));
     if (row && !row->IsNull(0)) next = row->Int(0);
     ASSIGN_OR_RETURN(auto leased, tx.QueryOne("SELECT MIN(lease_expires_ms) FROM wf_executions "
-                                              "WHERE status = 'RUNNING' AND lease_owner IS NOT "
-                                              "NULL"));
+                                              "WHERE " +
+                                              WhereRunning() + " AND lease_owner IS NOT NULL"));
     if (leased && !leased->IsNull(0)) next = std::min(next.value_or(INT64_MAX), leased->Int(0) + 1);
     return Status::Ok();
   });
@@ -627,7 +639,7 @@ Result<int64_t> Engine::CountRunning() const {
   int64_t n = 0;
   RETURN_IF_ERROR(db_.Read([&](db::Transaction& tx) -> Status {
     ASSIGN_OR_RETURN(auto r,
-                     tx.QueryOne("SELECT COUNT(*) FROM wf_executions WHERE status = 'RUNNING'"));
+                     tx.QueryOne("SELECT COUNT(*) FROM wf_executions WHERE " + WhereRunning()));
     n = r ? r->Int(0) : 0;
     return Status::Ok();
   }));
