@@ -13,13 +13,23 @@
 #include <string_view>
 #include <vector>
 
+#include "core/enum_table.h"
 #include "core/result.h"
 #include "workflow/json_path.h"
 
 namespace loupe::workflow {
 
 enum class StateType { kTask, kChoice, kWait, kPass, kSucceed, kFail };
-std::string_view StateTypeName(StateType type);
+
+// The one string table of StateType: the "Type" field of a state.
+inline constexpr EnumTable<StateType, 6> kStateTypeNames{{{{StateType::kTask, "Task"},
+                                                           {StateType::kChoice, "Choice"},
+                                                           {StateType::kWait, "Wait"},
+                                                           {StateType::kPass, "Pass"},
+                                                           {StateType::kSucceed, "Succeed"},
+                                                           {StateType::kFail, "Fail"}}}};
+
+inline std::string_view StateTypeName(StateType type) { return kStateTypeNames.Name(type); }
 
 // Error names the engine raises itself.
 inline constexpr std::string_view kErrorAll = "States.ALL";

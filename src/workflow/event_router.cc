@@ -88,17 +88,22 @@ Status EventRouter::AddRule(RoutingRule rule) {
   return Status::Ok();
 }
 
+Result<int64_t> EventRouter::Cursor() const {
+  int64_t cursor = 0;
+  RETURN_IF_ERROR(db_.Read([&](db::Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT last_event_id FROM wf_cursors WHERE name = ?",
+                                           {std::string(kCursor)}));
+    cursor = row ? row->Int(0) : 0;
+    return Status::Ok();
+  }));
+  return cursor;
+}
+
 Result<int64_t> EventRouter::DispatchPending() {
   std::lock_guard lock(dispatch_mu_);
   int64_t started = 0;
   while (true) {
-    int64_t cursor = 0;
-    RETURN_IF_ERROR(db_.Read([&](db::Transaction& tx) -> Status {
-      ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT last_event_id FROM wf_cursors WHERE name = ?",
-                                             {std::string(kCursor)}));
-      cursor = row ? row->Int(0) : 0;
-      return Status::Ok();
-    }));
+    ASSIGN_OR_RETURN(int64_t cursor, Cursor());
     ASSIGN_OR_RETURN(events::EventPage page, log_.List(EventId(cursor), 200));
     if (page.events.empty()) return started;
     int64_t batch_started = 0;
@@ -128,45 +133,22 @@ Result<int64_t> EventRouter::DispatchPending() {
   }
 }
 
-void EventRouter::Loop() {
-  while (true) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return;
-    }
-    auto r = DispatchPending();
-    if (!r.ok()) spdlog::warn("workflow: event router: {}", r.status().ToString());
-    auto last = log_.LastId();
-    EventId seen = last.ok() ? *last : EventId(0);
-    // Recheck the cursor against the newest id; wait only when everything is routed.
-    int64_t cursor = 0;
-    (void)db_.Read([&](db::Transaction& tx) -> Status {
-      ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT last_event_id FROM wf_cursors WHERE name = ?",
-                                             {std::string(kCursor)}));
-      cursor = row ? row->Int(0) : 0;
-      return Status::Ok();
-    });
-    if (r.ok() && cursor < seen.value()) continue;
-    log_.WaitForNewer(EventId(cursor), std::chrono::milliseconds(500));
-  }
+std::chrono::milliseconds EventRouter::RunOnce() {
+  auto r = DispatchPending();
+  if (!r.ok()) spdlog::warn("workflow: event router: {}", r.status().ToString());
+  auto last = log_.LastId();
+  EventId seen = last.ok() ? *last : EventId(0);
+  // Recheck the cursor against the newest id; wait only when everything is routed.
+  auto cursor = Cursor();
+  int64_t routed = cursor.ok() ? *cursor : 0;
+  if (r.ok() && routed < seen.value()) return std::chrono::milliseconds(0);
+  // New events wake the log's waiters, not the loop: wait there, then run again at once.
+  log_.WaitForNewer(EventId(routed), std::chrono::milliseconds(500));
+  return std::chrono::milliseconds(0);
 }
 
-Status EventRouter::Start() {
-  if (thread_.joinable()) return FailedPreconditionError("event router already started");
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = false;
-  }
-  thread_ = std::thread([this] { Loop(); });
-  return Status::Ok();
-}
+Status EventRouter::Start() { return loop_.Start(); }
 
-void EventRouter::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
-}
+void EventRouter::Stop() { loop_.Stop(); }
 
 }  // namespace loupe::workflow

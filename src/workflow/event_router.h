@@ -7,13 +7,13 @@
 // so an event delivered twice (or re-read after a crash) starts one execution per rule.
 // Thread-safe; add rules before Start().
 
-#include <condition_variable>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "core/background_loop.h"
 #include "db/database.h"
 #include "events/event_log.h"
 #include "workflow/engine.h"
@@ -57,16 +57,17 @@ class EventRouter {
  private:
   EventRouter(db::Database& db, events::EventLog& log, Engine& engine)
       : db_(db), log_(log), engine_(engine) {}
-  void Loop();
+  // The stored cursor: the id of the last routed event.
+  Result<int64_t> Cursor() const;
+  // One run of the dispatcher thread: routes what is pending, then waits for a newer event.
+  std::chrono::milliseconds RunOnce();
 
   db::Database& db_;
   events::EventLog& log_;
   Engine& engine_;
   std::vector<RoutingRule> rules_;
   std::mutex dispatch_mu_;  // one dispatch at a time
-  std::mutex mu_;
-  bool stopping_ = false;  // guarded by mu_
-  std::thread thread_;
+  BackgroundLoop loop_{"event router", [this] { return RunOnce(); }};
 };
 
 }  // namespace loupe::workflow

@@ -1,104 +1,54 @@
 #include "workflow/execution.h"
 
 #include <array>
+#include <optional>
+#include <string>
 #include <utility>
 
 namespace loupe::workflow {
 namespace {
 
-constexpr std::array<std::pair<ExecutionStatus, std::string_view>, 4> kStatusNames = {{
-    {ExecutionStatus::kRunning, "RUNNING"},
-    {ExecutionStatus::kSucceeded, "SUCCEEDED"},
-    {ExecutionStatus::kFailed, "FAILED"},
-    {ExecutionStatus::kAborted, "ABORTED"},
+// The history events of entering and leaving a state of each type.
+struct StateEvents {
+  StateType type;
+  HistoryEventType entered;
+  HistoryEventType exited;
+};
+constexpr std::array<StateEvents, 6> kStateEvents = {{
+    {StateType::kTask, HistoryEventType::kTaskStateEntered, HistoryEventType::kTaskStateExited},
+    {StateType::kChoice, HistoryEventType::kChoiceStateEntered,
+     HistoryEventType::kChoiceStateExited},
+    {StateType::kWait, HistoryEventType::kWaitStateEntered, HistoryEventType::kWaitStateExited},
+    {StateType::kPass, HistoryEventType::kPassStateEntered, HistoryEventType::kPassStateExited},
+    {StateType::kSucceed, HistoryEventType::kSucceedStateEntered,
+     HistoryEventType::kSucceedStateExited},
+    // A Fail state never exits (it ends the execution); Pass's event stands in, as before.
+    {StateType::kFail, HistoryEventType::kFailStateEntered, HistoryEventType::kPassStateExited},
 }};
 
-constexpr std::array<std::pair<HistoryEventType, std::string_view>, 20> kEventNames = {{
-    {HistoryEventType::kExecutionStarted, "ExecutionStarted"},
-    {HistoryEventType::kExecutionSucceeded, "ExecutionSucceeded"},
-    {HistoryEventType::kExecutionFailed, "ExecutionFailed"},
-    {HistoryEventType::kExecutionAborted, "ExecutionAborted"},
-    {HistoryEventType::kTaskStateEntered, "TaskStateEntered"},
-    {HistoryEventType::kTaskStateExited, "TaskStateExited"},
-    {HistoryEventType::kTaskScheduled, "TaskScheduled"},
-    {HistoryEventType::kTaskStarted, "TaskStarted"},
-    {HistoryEventType::kTaskSucceeded, "TaskSucceeded"},
-    {HistoryEventType::kTaskFailed, "TaskFailed"},
-    {HistoryEventType::kTaskTimedOut, "TaskTimedOut"},
-    {HistoryEventType::kChoiceStateEntered, "ChoiceStateEntered"},
-    {HistoryEventType::kChoiceStateExited, "ChoiceStateExited"},
-    {HistoryEventType::kWaitStateEntered, "WaitStateEntered"},
-    {HistoryEventType::kWaitStateExited, "WaitStateExited"},
-    {HistoryEventType::kPassStateEntered, "PassStateEntered"},
-    {HistoryEventType::kPassStateExited, "PassStateExited"},
-    {HistoryEventType::kSucceedStateEntered, "SucceedStateEntered"},
-    {HistoryEventType::kSucceedStateExited, "SucceedStateExited"},
-    {HistoryEventType::kFailStateEntered, "FailStateEntered"},
-}};
+const StateEvents& EventsOf(StateType type) {
+  for (const StateEvents& e : kStateEvents) {
+    if (e.type == type) return e;
+  }
+  return kStateEvents[3];  // Pass; unreachable: every StateType has a row
+}
 
 }  // namespace
 
-std::string_view ExecutionStatusName(ExecutionStatus status) {
-  for (const auto& [s, n] : kStatusNames) {
-    if (s == status) return n;
-  }
-  return "UNKNOWN";
-}
-
 Result<ExecutionStatus> ParseExecutionStatus(std::string_view name) {
-  for (const auto& [s, n] : kStatusNames) {
-    if (n == name) return s;
-  }
-  return InvalidArgumentError("unknown execution status '" + std::string(name) +
-                              "' (RUNNING|SUCCEEDED|FAILED|ABORTED)");
-}
-
-std::string_view HistoryEventTypeName(HistoryEventType type) {
-  for (const auto& [t, n] : kEventNames) {
-    if (t == type) return n;
-  }
-  return "Unknown";
+  if (std::optional<ExecutionStatus> s = kExecutionStatusNames.Find(name)) return *s;
+  return InvalidArgumentError("unknown execution status '" + std::string(name) + "' (" +
+                              kExecutionStatusNames.Joined("|") + ")");
 }
 
 Result<HistoryEventType> ParseHistoryEventType(std::string_view name) {
-  for (const auto& [t, n] : kEventNames) {
-    if (n == name) return t;
-  }
+  if (std::optional<HistoryEventType> t = kHistoryEventTypeNames.Find(name)) return *t;
   return DataLossError("unknown history event type '" + std::string(name) + "'");
 }
 
-HistoryEventType StateEnteredType(StateType type) {
-  switch (type) {
-    case StateType::kTask:
-      return HistoryEventType::kTaskStateEntered;
-    case StateType::kChoice:
-      return HistoryEventType::kChoiceStateEntered;
-    case StateType::kWait:
-      return HistoryEventType::kWaitStateEntered;
-    case StateType::kPass:
-      return HistoryEventType::kPassStateEntered;
-    case StateType::kSucceed:
-      return HistoryEventType::kSucceedStateEntered;
-    case StateType::kFail:
-      return HistoryEventType::kFailStateEntered;
-  }
-  return HistoryEventType::kPassStateEntered;
-}
+HistoryEventType StateEnteredType(StateType type) { return EventsOf(type).entered; }
 
-HistoryEventType StateExitedType(StateType type) {
-  switch (type) {
-    case StateType::kTask:
-      return HistoryEventType::kTaskStateExited;
-    case StateType::kChoice:
-      return HistoryEventType::kChoiceStateExited;
-    case StateType::kWait:
-      return HistoryEventType::kWaitStateExited;
-    case StateType::kSucceed:
-      return HistoryEventType::kSucceedStateExited;
-    default:
-      return HistoryEventType::kPassStateExited;
-  }
-}
+HistoryEventType StateExitedType(StateType type) { return EventsOf(type).exited; }
 
 TaskOutcome TaskOutcome::Success(nlohmann::json output) {
   TaskOutcome o;

@@ -10,13 +10,25 @@
 #include <string_view>
 
 #include "core/clock.h"
+#include "core/enum_table.h"
 #include "core/result.h"
 #include "workflow/definition.h"
 
 namespace loupe::workflow {
 
 enum class ExecutionStatus { kRunning, kSucceeded, kFailed, kAborted };
-std::string_view ExecutionStatusName(ExecutionStatus status);  // "RUNNING", ...
+
+// The one string table of ExecutionStatus; the wf_executions.status column goes through it.
+inline constexpr EnumTable<ExecutionStatus, 4> kExecutionStatusNames{
+    {{{ExecutionStatus::kRunning, "RUNNING"},
+      {ExecutionStatus::kSucceeded, "SUCCEEDED"},
+      {ExecutionStatus::kFailed, "FAILED"},
+      {ExecutionStatus::kAborted, "ABORTED"}}}};
+
+inline std::string_view ExecutionStatusName(ExecutionStatus status) {  // "RUNNING", ...
+  return kExecutionStatusNames.Name(status);
+}
+// Inverse of ExecutionStatusName; InvalidArgument for an unknown name.
 Result<ExecutionStatus> ParseExecutionStatus(std::string_view name);
 
 enum class HistoryEventType {
@@ -41,7 +53,35 @@ enum class HistoryEventType {
   kSucceedStateExited,
   kFailStateEntered,
 };
-std::string_view HistoryEventTypeName(HistoryEventType type);
+
+// The one string table of HistoryEventType; the wf_history.type column goes through it.
+inline constexpr EnumTable<HistoryEventType, 20> kHistoryEventTypeNames{
+    {{{HistoryEventType::kExecutionStarted, "ExecutionStarted"},
+      {HistoryEventType::kExecutionSucceeded, "ExecutionSucceeded"},
+      {HistoryEventType::kExecutionFailed, "ExecutionFailed"},
+      {HistoryEventType::kExecutionAborted, "ExecutionAborted"},
+      {HistoryEventType::kTaskStateEntered, "TaskStateEntered"},
+      {HistoryEventType::kTaskStateExited, "TaskStateExited"},
+      {HistoryEventType::kTaskScheduled, "TaskScheduled"},
+      {HistoryEventType::kTaskStarted, "TaskStarted"},
+      {HistoryEventType::kTaskSucceeded, "TaskSucceeded"},
+      {HistoryEventType::kTaskFailed, "TaskFailed"},
+      {HistoryEventType::kTaskTimedOut, "TaskTimedOut"},
+      {HistoryEventType::kChoiceStateEntered, "ChoiceStateEntered"},
+      {HistoryEventType::kChoiceStateExited, "ChoiceStateExited"},
+      {HistoryEventType::kWaitStateEntered, "WaitStateEntered"},
+      {HistoryEventType::kWaitStateExited, "WaitStateExited"},
+      {HistoryEventType::kPassStateEntered, "PassStateEntered"},
+      {HistoryEventType::kPassStateExited, "PassStateExited"},
+      {HistoryEventType::kSucceedStateEntered, "SucceedStateEntered"},
+      {HistoryEventType::kSucceedStateExited, "SucceedStateExited"},
+      {HistoryEventType::kFailStateEntered, "FailStateEntered"}}}};
+
+inline std::string_view HistoryEventTypeName(HistoryEventType type) {
+  return kHistoryEventTypeNames.Name(type);
+}
+// Inverse of HistoryEventTypeName. An unknown name is DataLoss: history rows are written by
+// the engine only, so a name it does not know means a corrupt row.
 Result<HistoryEventType> ParseHistoryEventType(std::string_view name);
 HistoryEventType StateEnteredType(StateType type);
 // REQUIRES: type != kFail (a Fail state ends the execution instead of exiting).

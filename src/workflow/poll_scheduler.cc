@@ -63,11 +63,7 @@ Status PollScheduler::Rearm() {
             {std::string(kSchedule), next, period_ms, int64_t{enabled ? 1 : 0}})
         .status();
   }));
-  {
-    std::lock_guard lock(mu_);
-    ++gen_;
-  }
-  cv_.notify_all();
+  loop_.Wake();
   return Status::Ok();
 }
 
@@ -105,44 +101,20 @@ Result<std::optional<TimePoint>> PollScheduler::NextDue() const {
   return next;
 }
 
-void PollScheduler::Loop() {
-  while (true) {
-    uint64_t gen = 0;
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return;
-      gen = gen_;
-    }
-    auto ticked = Tick();
-    if (!ticked.ok()) spdlog::warn("workflow: training poll: {}", ticked.status().ToString());
-    auto next = NextDue();
-    auto wait = std::chrono::milliseconds(60000);
-    if (next.ok() && next->has_value()) {
-      auto d = std::chrono::duration_cast<std::chrono::milliseconds>(**next - clock_.Now());
-      wait = std::clamp(d, std::chrono::milliseconds(0), wait);
-    }
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, wait, [&] { return stopping_ || gen_ != gen; });
+std::chrono::milliseconds PollScheduler::RunOnce() {
+  auto ticked = Tick();
+  if (!ticked.ok()) spdlog::warn("workflow: training poll: {}", ticked.status().ToString());
+  auto next = NextDue();
+  auto wait = std::chrono::milliseconds(60000);
+  if (next.ok() && next->has_value()) {
+    auto d = std::chrono::duration_cast<std::chrono::milliseconds>(**next - clock_.Now());
+    wait = std::clamp(d, std::chrono::milliseconds(0), wait);
   }
+  return wait;
 }
 
-Status PollScheduler::Start() {
-  if (thread_.joinable()) return FailedPreconditionError("scheduler already started");
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = false;
-  }
-  thread_ = std::thread([this] { Loop(); });
-  return Status::Ok();
-}
+Status PollScheduler::Start() { return loop_.Start(); }
 
-void PollScheduler::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void PollScheduler::Stop() { loop_.Stop(); }
 
 }  // namespace loupe::workflow

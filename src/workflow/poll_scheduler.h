@@ -6,12 +6,12 @@
 // transaction; the due time is stored, so a restart neither loses nor repeats a poll (polls
 // missed while stopped collapse into one). Thread-safe.
 
-#include <condition_variable>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <thread>
 
+#include "core/background_loop.h"
 #include "core/clock.h"
 #include "db/database.h"
 #include "events/event_log.h"
@@ -41,17 +41,14 @@ class PollScheduler {
   PollScheduler(db::Database& db, const Clock& clock, params::ParameterStore& params,
                 events::EventLog& events)
       : db_(db), clock_(clock), params_(params), events_(events) {}
-  void Loop();
+  // One run of the scheduler's thread: a Tick, then the wait until the next due time.
+  std::chrono::milliseconds RunOnce();
 
   db::Database& db_;
   const Clock& clock_;
   params::ParameterStore& params_;
   events::EventLog& events_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // guarded by mu_
-  uint64_t gen_ = 0;       // guarded by mu_; bumped by Rearm
-  std::thread thread_;
+  BackgroundLoop loop_{"scheduler", [this] { return RunOnce(); }};  // woken by Rearm
   // Lets the parameter listener (which can't be unsubscribed) outlive this object safely.
   struct Alive {
     std::mutex mu;
