@@ -1,17 +1,11 @@
 #include "notify/message.h"
 
-#include <array>
-#include <utility>
+#include <optional>
 
 namespace loupe::notify {
 namespace {
 
 using nlohmann::json;
-
-constexpr std::array<std::pair<Topic, std::string_view>, 2> kTopicNames = {{
-    {Topic::kOperator, "operator"},
-    {Topic::kConsumer, "consumer"},
-}};
 
 constexpr size_t kMaxTypeLength = 64;
 constexpr size_t kMaxSubjectLength = 200;
@@ -42,18 +36,10 @@ Result<std::string> StringField(const json& input, const char* name, bool requir
 
 }  // namespace
 
-std::string_view TopicName(Topic topic) {
-  for (const auto& [t, name] : kTopicNames) {
-    if (t == topic) return name;
-  }
-  return "unknown";
-}
-
 Result<Topic> ParseTopic(std::string_view name) {
-  for (const auto& [t, n] : kTopicNames) {
-    if (n == name) return t;
-  }
-  return InvalidArgumentError("unknown topic '" + std::string(name) + "' (operator|consumer)");
+  if (std::optional<Topic> topic = kTopicNames.Find(name)) return *topic;
+  return InvalidArgumentError("unknown topic '" + std::string(name) + "' (" +
+                              kTopicNames.Joined("|") + ")");
 }
 
 Status ValidatePublishRequest(const PublishRequest& request) {

@@ -9,13 +9,19 @@
 #include <string_view>
 
 #include "core/clock.h"
+#include "core/enum_table.h"
 #include "core/result.h"
 
 namespace loupe::notify {
 
 // Who a message is for: operators (training, deployment, review) or consumers (detections).
 enum class Topic { kOperator, kConsumer };
-std::string_view TopicName(Topic topic);
+
+// The one string table of Topic; stored topics (messages, subscriptions) go through it.
+inline constexpr EnumTable<Topic, 2> kTopicNames{
+    {{{Topic::kOperator, "operator"}, {Topic::kConsumer, "consumer"}}}};
+
+inline std::string_view TopicName(Topic topic) { return kTopicNames.Name(topic); }
 // "operator" | "consumer"; InvalidArgument otherwise.
 Result<Topic> ParseTopic(std::string_view name);
 
