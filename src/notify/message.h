@@ -57,6 +57,10 @@ struct PublishRequest {
 // object is wrapped as {"Value": detail}. Type, topic and id are left as they are.
 PublishRequest Sanitized(PublishRequest request);
 
+// The string field `name` of the object `input`: missing or null is "" or, when `required`,
+// InvalidArgument "<name> is required"; a non-string is InvalidArgument.
+Result<std::string> JsonStringField(const nlohmann::json& input, const char* name, bool required);
+
 // Reads {"Topic","Type","Subject","Detail"?,"MessageId"?} (the input of the workflow task
 // `loupe:notify` and of POST bodies); validates it.
 Result<PublishRequest> ParsePublishRequest(const nlohmann::json& input);

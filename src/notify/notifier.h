@@ -54,6 +54,25 @@ inline std::string_view ProtocolName(Protocol protocol) { return kProtocolNames.
 // "webhook" | "email"; InvalidArgument otherwise.
 Result<Protocol> ParseProtocol(std::string_view name);
 
+// Where a delivery stands (stored in notify_deliveries.state, shown by the API).
+enum class DeliveryState {
+  kPending,    // due at its next attempt time (or claimed until then)
+  kDelivered,  // an attempt succeeded
+  kDead,       // used up its attempts: a dead letter
+  kDropped,    // its subscription was removed
+};
+
+// The one string table of DeliveryState; stored states go through it.
+inline constexpr EnumTable<DeliveryState, 4> kDeliveryStateNames{
+    {{{DeliveryState::kPending, "pending"},
+      {DeliveryState::kDelivered, "delivered"},
+      {DeliveryState::kDead, "dead"},
+      {DeliveryState::kDropped, "dropped"}}}};
+
+inline std::string_view DeliveryStateName(DeliveryState state) {
+  return kDeliveryStateNames.Name(state);
+}
+
 struct NewSubscription {
   Topic topic = Topic::kOperator;
   Protocol protocol = Protocol::kWebhook;

@@ -1,14 +1,13 @@
 #pragma once
 // The notify module's tables (internal to loupe_notify): the schema migrations of
-// notify_subscriptions, notify_messages and notify_deliveries, the delivery states as stored,
-// and the column lists and row readers the queries share. Pure; thread-safe.
+// notify_subscriptions, notify_messages and notify_deliveries, and the column lists and row
+// readers the queries share. Pure; thread-safe.
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "core/enum_table.h"
 #include "core/result.h"
 #include "db/database.h"
 #include "notify/message.h"
@@ -16,25 +15,8 @@
 
 namespace loupe::notify {
 
-// Where a delivery row stands (notify_deliveries.state).
-enum class DeliveryState {
-  kPending,    // due at next_attempt_ms (or claimed until then)
-  kDelivered,  // an attempt succeeded
-  kDead,       // used up its attempts: a dead letter
-  kDropped,    // its subscription was removed
-};
-
-// The one string table of DeliveryState; the state column holds these names.
-inline constexpr EnumTable<DeliveryState, 4> kDeliveryStateNames{
-    {{{DeliveryState::kPending, "pending"},
-      {DeliveryState::kDelivered, "delivered"},
-      {DeliveryState::kDead, "dead"},
-      {DeliveryState::kDropped, "dropped"}}}};
-
-// The stored name of `state`, as a query parameter.
-inline std::string StateName(DeliveryState state) {
-  return std::string(kDeliveryStateNames.Name(state));
-}
+// The stored name of `state` (kDeliveryStateNames in notifier.h), as a query parameter.
+inline std::string StateName(DeliveryState state) { return std::string(DeliveryStateName(state)); }
 
 // The schema of the "notify" migrations.
 const std::vector<db::Migration>& NotifyMigrations();
