@@ -1,17 +1,11 @@
 #include "notify/message.h"
 
-#include <array>
-#include <utility>
+#include <optional>
 
 namespace loupe::notify {
 namespace {
 
 using nlohmann::json;
-
-constexpr std::array<std::pair<Topic, std::string_view>, 2> kTopicNames = {{
-    {Topic::kOperator, "operator"},
-    {Topic::kConsumer, "consumer"},
-}};
 
 constexpr size_t kMaxTypeLength = 64;
 constexpr size_t kMaxSubjectLength = 200;
@@ -29,8 +23,9 @@ bool HasControl(std::string_view s) {
   return false;
 }
 
-// A string field of `input`; `required` = missing is an error, otherwise empty.
-Result<std::string> StringField(const json& input, const char* name, bool required) {
+}  // namespace
+
+Result<std::string> JsonStringField(const json& input, const char* name, bool required) {
   auto it = input.find(name);
   if (it == input.end() || it->is_null()) {
     if (required) return InvalidArgumentError(std::string(name) + " is required");
@@ -40,20 +35,10 @@ Result<std::string> StringField(const json& input, const char* name, bool requir
   return it->get<std::string>();
 }
 
-}  // namespace
-
-std::string_view TopicName(Topic topic) {
-  for (const auto& [t, name] : kTopicNames) {
-    if (t == topic) return name;
-  }
-  return "unknown";
-}
-
 Result<Topic> ParseTopic(std::string_view name) {
-  for (const auto& [t, n] : kTopicNames) {
-    if (n == name) return t;
-  }
-  return InvalidArgumentError("unknown topic '" + std::string(name) + "' (operator|consumer)");
+  if (std::optional<Topic> topic = kTopicNames.Find(name)) return *topic;
+  return InvalidArgumentError("unknown topic '" + std::string(name) + "' (" +
+                              kTopicNames.Joined("|") + ")");
 }
 
 Status ValidatePublishRequest(const PublishRequest& request) {
@@ -101,11 +86,11 @@ Result<PublishRequest> ParsePublishRequest(const json& input) {
     return InvalidArgumentError("expected {\"Topic\",\"Type\",\"Subject\",\"Detail\"?}");
   }
   PublishRequest request;
-  ASSIGN_OR_RETURN(std::string topic, StringField(input, "Topic", true));
+  ASSIGN_OR_RETURN(std::string topic, JsonStringField(input, "Topic", true));
   ASSIGN_OR_RETURN(request.topic, ParseTopic(topic));
-  ASSIGN_OR_RETURN(request.type, StringField(input, "Type", true));
-  ASSIGN_OR_RETURN(request.subject, StringField(input, "Subject", true));
-  ASSIGN_OR_RETURN(request.message_id, StringField(input, "MessageId", false));
+  ASSIGN_OR_RETURN(request.type, JsonStringField(input, "Type", true));
+  ASSIGN_OR_RETURN(request.subject, JsonStringField(input, "Subject", true));
+  ASSIGN_OR_RETURN(request.message_id, JsonStringField(input, "MessageId", false));
   if (auto it = input.find("Detail"); it != input.end() && !it->is_null()) request.detail = *it;
   RETURN_IF_ERROR(ValidatePublishRequest(request));
   return request;

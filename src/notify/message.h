@@ -9,13 +9,19 @@
 #include <string_view>
 
 #include "core/clock.h"
+#include "core/enum_table.h"
 #include "core/result.h"
 
 namespace loupe::notify {
 
 // Who a message is for: operators (training, deployment, review) or consumers (detections).
 enum class Topic { kOperator, kConsumer };
-std::string_view TopicName(Topic topic);
+
+// The one string table of Topic; stored topics (messages, subscriptions) go through it.
+inline constexpr EnumTable<Topic, 2> kTopicNames{
+    {{{Topic::kOperator, "operator"}, {Topic::kConsumer, "consumer"}}}};
+
+inline std::string_view TopicName(Topic topic) { return kTopicNames.Name(topic); }
 // "operator" | "consumer"; InvalidArgument otherwise.
 Result<Topic> ParseTopic(std::string_view name);
 
@@ -50,6 +56,10 @@ struct PublishRequest {
 // boundary) and ends in "...", an empty subject becomes the type, and a Detail that is not an
 // object is wrapped as {"Value": detail}. Type, topic and id are left as they are.
 PublishRequest Sanitized(PublishRequest request);
+
+// The string field `name` of the object `input`: missing or null is "" or, when `required`,
+// InvalidArgument "<name> is required"; a non-string is InvalidArgument.
+Result<std::string> JsonStringField(const nlohmann::json& input, const char* name, bool required);
 
 // Reads {"Topic","Type","Subject","Detail"?,"MessageId"?} (the input of the workflow task
 // `loupe:notify` and of POST bodies); validates it.

@@ -20,12 +20,15 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/enum_table.h"
 #include "core/result.h"
 #include "db/database.h"
 #include "notify/message.h"
 #include "notify/transport.h"
 
 namespace loupe::notify {
+
+class DeliveryWorker;
 
 struct NotifierOptions {
   TransportOptions transport;
@@ -42,8 +45,33 @@ struct NotifierOptions {
 };
 
 enum class Protocol { kWebhook, kEmail };
-std::string_view ProtocolName(Protocol protocol);
+
+// The one string table of Protocol; stored subscriptions' protocols go through it.
+inline constexpr EnumTable<Protocol, 2> kProtocolNames{
+    {{{Protocol::kWebhook, "webhook"}, {Protocol::kEmail, "email"}}}};
+
+inline std::string_view ProtocolName(Protocol protocol) { return kProtocolNames.Name(protocol); }
+// "webhook" | "email"; InvalidArgument otherwise.
 Result<Protocol> ParseProtocol(std::string_view name);
+
+// Where a delivery stands (stored in notify_deliveries.state, shown by the API).
+enum class DeliveryState {
+  kPending,    // due at its next attempt time (or claimed until then)
+  kDelivered,  // an attempt succeeded
+  kDead,       // used up its attempts: a dead letter
+  kDropped,    // its subscription was removed
+};
+
+// The one string table of DeliveryState; stored states go through it.
+inline constexpr EnumTable<DeliveryState, 4> kDeliveryStateNames{
+    {{{DeliveryState::kPending, "pending"},
+      {DeliveryState::kDelivered, "delivered"},
+      {DeliveryState::kDead, "dead"},
+      {DeliveryState::kDropped, "dropped"}}}};
+
+inline std::string_view DeliveryStateName(DeliveryState state) {
+  return kDeliveryStateNames.Name(state);
+}
 
 struct NewSubscription {
   Topic topic = Topic::kOperator;
@@ -142,16 +170,8 @@ class Notifier {
   [[nodiscard]] Result<int> RunDueDeliveries();
 
  private:
-  struct Claimed;
-
   Notifier(db::Database& db, const Clock& clock, NotifierOptions options);
-  // Claims up to `limit` due deliveries (a lease of options_.claim) with what sending needs.
-  Result<std::vector<Claimed>> Claim(int limit);
-  // Sends one attempt and records its outcome. `cancel` (may be null) aborts it at shutdown.
-  Status Attempt(const Claimed& claimed, const std::atomic<bool>* cancel);
-  Duration Backoff(int attempts) const;
-  // Real time until the next pending delivery is due, capped by max_idle_wait.
-  std::chrono::milliseconds IdleWait() const;
+  // One delivery thread: attempts what is due, then waits for a wake-up or the next due time.
   void WorkerLoop();
   void Committed(int64_t sequence);
   void WakeWorkers();
@@ -160,6 +180,7 @@ class Notifier {
   const Clock& clock_;
   NotifierOptions options_;
   Transport transport_;
+  std::unique_ptr<DeliveryWorker> deliveries_;  // claims, attempts and records deliveries
 
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;  // new messages, wake-ups, stop

@@ -2,12 +2,14 @@
 // Test helpers for notify (header-only; included by tests only, so httplib stays out of the
 // library): a webhook receiver (an httplib server on a free loopback port that records every
 // request and answers with a chosen status) and an SMTP sink (a loopback TCP server speaking
-// just enough SMTP — 220/250/354/250/221 — that records each mail's envelope and DATA).
-// Both are thread-safe and stop in their destructors.
+// just enough SMTP — 220/250/354/250/221 — that records each mail's envelope and DATA), and a
+// silent listener (accepts connections, never answers: for time-outs). The servers are
+// thread-safe and stop in their destructors.
 
 #include <arpa/inet.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -199,6 +201,35 @@ class SmtpSink {
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   std::vector<Mail> mails_;  // guarded by mu_
+};
+
+// A loopback port that accepts connections (the kernel's backlog) but never answers.
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    listen(fd_, 8);
+    socklen_t len = sizeof(addr);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~SilentListener() { close(fd_); }
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  // Waits until a client connected (a connection is queued), or `timeout` passed.
+  bool WaitForConnection(std::chrono::milliseconds timeout) const {
+    pollfd p{fd_, POLLIN, 0};
+    return poll(&p, 1, static_cast<int>(timeout.count())) == 1;
+  }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
 };
 
 }  // namespace loupe::notify::testing

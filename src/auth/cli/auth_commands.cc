@@ -5,11 +5,13 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/api.h"
@@ -28,6 +30,23 @@ std::string Teams(const json& teams) {
   std::string out;
   for (const json& t : teams) out += (out.empty() ? "" : ",") + t.get<std::string>();
   return out.empty() ? "-" : out;
+}
+
+// Sends one request; a failure (already reported by Api) sets *exit_code to 1. Otherwise
+// prints the answer: as JSON with --json, else with `print`.
+void CallAndPrint(const ClientOptions& options, int* exit_code, std::string_view method,
+                  const std::string& path, const std::string& body,
+                  const std::function<void(const json&)>& print) {
+  auto r = Api(options).CallJson(method, path, body);
+  if (!r) return void(*exit_code = 1);
+  options.json ? PrintJson(*r) : print(*r);
+}
+
+// Sends one request and says `done` on stdout when it succeeded (also with --json).
+void CallAndSay(const ClientOptions& options, int* exit_code, std::string_view method,
+                const std::string& path, const std::string& body, const std::string& done) {
+  if (!Api(options).CallJson(method, path, body)) return void(*exit_code = 1);
+  std::cout << done << "\n";
 }
 
 // Reads one line from stdin, without echo when stdin is a terminal.
@@ -81,6 +100,19 @@ void PrintUsers(const json& users) {
   }
 }
 
+void PrintUser(const json& user) { PrintUsers(json::array({user})); }
+
+void PrintTokens(const json& tokens) {
+  std::printf("%-22s %-20s %-16s %-26s %s\n", "ID", "NAME", "USER", "CREATED", "STATE");
+  for (const json& t : tokens) {
+    std::string state = !t["RevokedAt"].is_null()   ? "revoked " + Text(t["RevokedAt"])
+                        : !t["ExpiresAt"].is_null() ? "expires " + Text(t["ExpiresAt"])
+                                                    : "active";
+    std::printf("%-22s %-20s %-16s %-26s %s\n", Text(t["Id"]).c_str(), Text(t["Name"]).c_str(),
+                Text(t["User"]).c_str(), Text(t["CreatedAt"]).c_str(), state.c_str());
+  }
+}
+
 void AddUsers(CLI::App& app, const ClientOptions& options, int* exit_code) {
   auto* users = app.add_subcommand("users", "Manage accounts (admin)");
   users->require_subcommand(1);
@@ -107,29 +139,23 @@ void AddUsers(CLI::App& app, const ClientOptions& options, int* exit_code) {
                  {"Role", args->role},
                  {"Teams", args->teams},
                  {"Password", *password}};
-    Api api(options);
-    auto r = api.CallJson("POST", "/v1/users", body.dump());
-    if (!r) return void(*exit_code = 1);
-    if (options.json) return PrintJson(*r);
-    std::cout << "created user " << Text((*r)["Name"]) << " (" << Text((*r)["Role"]) << ")\n";
+    CallAndPrint(options, exit_code, "POST", "/v1/users", body.dump(), [](json r) {
+      std::cout << "created user " << Text(r["Name"]) << " (" << Text(r["Role"]) << ")\n";
+    });
   });
 
   auto* ls = users->add_subcommand("ls", "List users");
   ls->alias("list");
   ls->callback([&options, exit_code] {
-    Api api(options);
-    auto r = api.CallJson("GET", "/v1/users");
-    if (!r) return void(*exit_code = 1);
-    options.json ? PrintJson(*r) : PrintUsers((*r)["Users"]);
+    CallAndPrint(options, exit_code, "GET", "/v1/users", "",
+                 [](const json& r) { PrintUsers(r.value("Users", json::array())); });
   });
 
   auto* show = users->add_subcommand("show", "Show one user");
   show->add_option("name", args->name, "User name")->required();
   show->callback([&options, exit_code, args] {
-    Api api(options);
-    auto r = api.CallJson("GET", "/v1/users/" + server::EncodeQuery(args->name));
-    if (!r) return void(*exit_code = 1);
-    options.json ? PrintJson(*r) : PrintUsers(json::array({*r}));
+    CallAndPrint(options, exit_code, "GET", "/v1/users/" + server::EncodeQuery(args->name), "",
+                 PrintUser);
   });
 
   auto* set = users->add_subcommand("set", "Change a user's role or teams");
@@ -142,10 +168,8 @@ void AddUsers(CLI::App& app, const ClientOptions& options, int* exit_code) {
     json body = json::object();
     if (!args->role.empty()) body["Role"] = args->role;
     if (!args->teams.empty() || args->clear_teams) body["Teams"] = args->teams;
-    Api api(options);
-    auto r = api.CallJson("PUT", "/v1/users/" + server::EncodeQuery(args->name), body.dump());
-    if (!r) return void(*exit_code = 1);
-    options.json ? PrintJson(*r) : PrintUsers(json::array({*r}));
+    CallAndPrint(options, exit_code, "PUT", "/v1/users/" + server::EncodeQuery(args->name),
+                 body.dump(), PrintUser);
   });
 
   auto* passwd = users->add_subcommand(
@@ -156,21 +180,15 @@ void AddUsers(CLI::App& app, const ClientOptions& options, int* exit_code) {
   passwd->callback([&options, exit_code, args] {
     auto password = NewPassword(args->password);
     if (!password) return void(*exit_code = 1);
-    Api api(options);
-    auto r = api.CallJson("PUT", "/v1/users/" + server::EncodeQuery(args->name),
-                          json({{"Password", *password}}).dump());
-    if (!r) return void(*exit_code = 1);
-    std::cout << "password changed for " << args->name << "\n";
+    CallAndSay(options, exit_code, "PUT", "/v1/users/" + server::EncodeQuery(args->name),
+               json({{"Password", *password}}).dump(), "password changed for " + args->name);
   });
 
   auto* rm = users->add_subcommand("rm", "Delete a user (ends sessions, revokes tokens)");
   rm->add_option("name", args->name, "User name")->required();
   rm->callback([&options, exit_code, args] {
-    Api api(options);
-    if (!api.Call("DELETE", "/v1/users/" + server::EncodeQuery(args->name))) {
-      return void(*exit_code = 1);
-    }
-    std::cout << "deleted user " << args->name << "\n";
+    CallAndSay(options, exit_code, "DELETE", "/v1/users/" + server::EncodeQuery(args->name), "",
+               "deleted user " + args->name);
   });
 }
 
@@ -193,40 +211,24 @@ void AddTokens(CLI::App& app, const ClientOptions& options, int* exit_code) {
     json body = {{"Name", args->name}};
     if (!args->user.empty()) body["User"] = args->user;
     if (args->expires_in_days > 0) body["ExpiresInDays"] = args->expires_in_days;
-    Api api(options);
-    auto r = api.CallJson("POST", "/v1/tokens", body.dump());
-    if (!r) return void(*exit_code = 1);
-    if (options.json) return PrintJson(*r);
-    std::cout << "id:    " << Text((*r)["Id"]) << "\n"
-              << "token: " << Text((*r)["Token"]) << "\n"
-              << "(store the token now: it is not shown again)\n";
+    CallAndPrint(options, exit_code, "POST", "/v1/tokens", body.dump(), [](json r) {
+      std::cout << "id:    " << Text(r["Id"]) << "\n"
+                << "token: " << Text(r["Token"]) << "\n"
+                << "(store the token now: it is not shown again)\n";
+    });
   });
 
   auto* ls = tokens->add_subcommand("ls", "List API tokens (never their values)");
   ls->alias("list");
   ls->callback([&options, exit_code] {
-    Api api(options);
-    auto r = api.CallJson("GET", "/v1/tokens");
-    if (!r) return void(*exit_code = 1);
-    if (options.json) return PrintJson(*r);
-    std::printf("%-22s %-20s %-16s %-26s %s\n", "ID", "NAME", "USER", "CREATED", "STATE");
-    for (const json& t : (*r)["Tokens"]) {
-      std::string state = !t["RevokedAt"].is_null()   ? "revoked " + Text(t["RevokedAt"])
-                          : !t["ExpiresAt"].is_null() ? "expires " + Text(t["ExpiresAt"])
-                                                      : "active";
-      std::printf("%-22s %-20s %-16s %-26s %s\n", Text(t["Id"]).c_str(), Text(t["Name"]).c_str(),
-                  Text(t["User"]).c_str(), Text(t["CreatedAt"]).c_str(), state.c_str());
-    }
+    CallAndPrint(options, exit_code, "GET", "/v1/tokens", "",
+                 [](const json& r) { PrintTokens(r.value("Tokens", json::array())); });
   });
-
   auto* revoke = tokens->add_subcommand("revoke", "Revoke an API token");
   revoke->add_option("id", args->id, "Token id (from `loupe tokens ls`)")->required();
   revoke->callback([&options, exit_code, args] {
-    Api api(options);
-    if (!api.Call("DELETE", "/v1/tokens/" + server::EncodeQuery(args->id))) {
-      return void(*exit_code = 1);
-    }
-    std::cout << "revoked " << args->id << "\n";
+    CallAndSay(options, exit_code, "DELETE", "/v1/tokens/" + server::EncodeQuery(args->id), "",
+               "revoked " + args->id);
   });
 }
 

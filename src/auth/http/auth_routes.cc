@@ -1,6 +1,12 @@
 #include "auth/http/auth_routes.h"
 
+#include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "auth/http/session_authenticator.h"
 
@@ -67,6 +73,25 @@ Result<std::optional<std::vector<std::string>>> TeamsField(const json& body) {
   return std::optional<std::vector<std::string>>(std::move(out));
 }
 
+// A string field that must be present.
+Result<std::string> RequiredString(const json& body, const char* name) {
+  ASSIGN_OR_RETURN(std::optional<std::string> value, StringField(body, name, true));
+  return *std::move(value);
+}
+
+// A route handler that may fail early: a failed Status becomes the JSON error response.
+server::Handler Handle(std::function<Result<HttpResponse>(const HttpRequest&)> handler) {
+  return [handler = std::move(handler)](const HttpRequest& req) {
+    Result<HttpResponse> r = handler(req);
+    return r.ok() ? *std::move(r) : HttpResponse::Error(r.status());
+  };
+}
+
+// 204, or the error of `s`.
+HttpResponse NoContentOr(const Status& s) {
+  return s.ok() ? HttpResponse::NoContent() : HttpResponse::Error(s);
+}
+
 std::string SessionCookie(const std::string& value, std::chrono::seconds max_age, bool secure) {
   std::string c = std::string(kSessionCookie) + "=" + value +
                   "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age.count());
@@ -100,192 +125,162 @@ void AddSessionRoutes(server::Router& router, AuthStore& store, LoginLimiter& li
   router.Add({"POST", "/v1/auth/login", Role::kPublic,
               "Log in: {\"User\",\"Password\"} -> session cookie and {\"User\",\"Role\",\"Teams\","
               "\"CsrfToken\"}; repeated failures get 429 with Retry-After.",
-              [&store, &limiter, options](const HttpRequest& req) {
-                auto body = req.JsonBody();
-                if (!body.ok()) return HttpResponse::Error(body.status());
-                auto user = StringField(*body, "User", true);
-                if (!user.ok()) return HttpResponse::Error(user.status());
-                auto password = StringField(*body, "Password", true);
-                if (!password.ok()) return HttpResponse::Error(password.status());
-                if (auto r = Throttled(limiter, **user, req.remote_addr, "logins")) return *r;
-                auto checked = store.CheckPassword(**user, **password);
+              Handle([&store, &limiter, options](const HttpRequest& req) -> Result<HttpResponse> {
+                ASSIGN_OR_RETURN(json body, req.JsonBody());
+                ASSIGN_OR_RETURN(std::string user, RequiredString(body, "User"));
+                ASSIGN_OR_RETURN(std::string password, RequiredString(body, "Password"));
+                if (auto r = Throttled(limiter, user, req.remote_addr, "logins")) return *r;
+                auto checked = store.CheckPassword(user, password);
                 if (!checked.ok()) {
                   if (checked.status().code() == StatusCode::kUnauthenticated) {
-                    limiter.RecordFailure(**user, req.remote_addr);
+                    limiter.RecordFailure(user, req.remote_addr);
                   }
-                  return HttpResponse::Error(checked.status());
+                  return checked.status();
                 }
-                limiter.RecordSuccess(**user);
-                auto session = store.CreateSession(*checked);
-                if (!session.ok()) return HttpResponse::Error(session.status());
+                limiter.RecordSuccess(user);
+                ASSIGN_OR_RETURN(NewSession session, store.CreateSession(*checked));
                 HttpResponse r = HttpResponse::Json(
                     200,
-                    CallerJson(checked->name, checked->role, checked->teams, session->csrf_token));
+                    CallerJson(checked->name, checked->role, checked->teams, session.csrf_token));
                 r.headers.emplace_back(
-                    "Set-Cookie", SessionCookie(session->token, store.options().session_absolute,
+                    "Set-Cookie", SessionCookie(session.token, store.options().session_absolute,
                                                 options.secure_cookies));
                 return r;
-              }});
+              })});
   router.Add({"POST", "/v1/auth/logout", Role::kAuthenticated,
               "End this browser session (clears the cookie).",
-              [&store, options](const HttpRequest& req) {
+              Handle([&store, options](const HttpRequest& req) -> Result<HttpResponse> {
                 if (auto token = SessionToken(req)) {
-                  if (Status s = store.EndSession(*token); !s.ok()) return HttpResponse::Error(s);
+                  RETURN_IF_ERROR(store.EndSession(*token));
                 }
                 return WithClearedCookie(HttpResponse::NoContent(), options.secure_cookies);
-              }});
+              })});
   router.Add({"GET", "/v1/auth/me", Role::kAuthenticated,
               "The caller: {\"User\",\"Role\",\"Teams\",\"CsrfToken\"} (the token is null for "
               "API-token callers).",
-              [&store](const HttpRequest& req) {
+              Handle([&store](const HttpRequest& req) -> Result<HttpResponse> {
                 std::optional<std::string> csrf;
                 if (auto token = SessionToken(req)) {
-                  auto session = store.LookupSession(*token);
-                  if (!session.ok()) return HttpResponse::Error(session.status());
-                  csrf = session->csrf_token;
+                  ASSIGN_OR_RETURN(SessionInfo session, store.LookupSession(*token));
+                  csrf = session.csrf_token;
                 }
                 return HttpResponse::Json(200,
                                           CallerJson(req.principal, req.role, req.teams, csrf));
-              }});
+              })});
   router.Add({"PUT", "/v1/auth/password", Role::kAuthenticated,
               "Change your own password: {\"OldPassword\",\"NewPassword\"}; ends your sessions and "
               "revokes your tokens.",
-              [&store, &limiter, options](const HttpRequest& req) {
-                auto body = req.JsonBody();
-                if (!body.ok()) return HttpResponse::Error(body.status());
-                auto old_password = StringField(*body, "OldPassword", true);
-                if (!old_password.ok()) return HttpResponse::Error(old_password.status());
-                auto new_password = StringField(*body, "NewPassword", true);
-                if (!new_password.ok()) return HttpResponse::Error(new_password.status());
+              Handle([&store, &limiter, options](const HttpRequest& req) -> Result<HttpResponse> {
+                ASSIGN_OR_RETURN(json body, req.JsonBody());
+                ASSIGN_OR_RETURN(std::string old_password, RequiredString(body, "OldPassword"));
+                ASSIGN_OR_RETURN(std::string new_password, RequiredString(body, "NewPassword"));
                 if (auto r = Throttled(limiter, req.principal, req.remote_addr, "attempts")) {
                   return *r;
                 }
-                auto checked = store.CheckPassword(req.principal, **old_password);
+                auto checked = store.CheckPassword(req.principal, old_password);
                 if (!checked.ok()) {
                   if (checked.status().code() != StatusCode::kUnauthenticated) {
-                    return HttpResponse::Error(checked.status());
+                    return checked.status();
                   }
                   limiter.RecordFailure(req.principal, req.remote_addr);
                   // 403, not 401: the caller is authenticated, the old password is wrong.
-                  return HttpResponse::Error(PermissionDeniedError("the old password is wrong"));
+                  return PermissionDeniedError("the old password is wrong");
                 }
                 UserChange change;
-                change.password = **new_password;
-                auto updated = store.UpdateUser(req.principal, change);
-                if (!updated.ok()) return HttpResponse::Error(updated.status());
+                change.password = new_password;
+                RETURN_IF_ERROR(store.UpdateUser(req.principal, change).status());
                 return WithClearedCookie(HttpResponse::NoContent(), options.secure_cookies);
-              }});
+              })});
 }
 
 void AddUserRoutes(server::Router& router, AuthStore& store) {
-  router.Add({"GET", "/v1/users", Role::kAdmin, "List users.", [&store](const HttpRequest&) {
-                auto users = store.ListUsers();
-                if (!users.ok()) return HttpResponse::Error(users.status());
+  router.Add({"GET", "/v1/users", Role::kAdmin, "List users.",
+              Handle([&store](const HttpRequest&) -> Result<HttpResponse> {
+                ASSIGN_OR_RETURN(std::vector<User> users, store.ListUsers());
                 json list = json::array();
-                for (const User& u : *users) list.push_back(UserJson(u));
+                for (const User& u : users) list.push_back(UserJson(u));
                 return HttpResponse::Json(200, {{"Users", list}});
-              }});
-  router.Add({"POST", "/v1/users", Role::kAdmin,
-              "Create a user: {\"Name\",\"Role\",\"Password\",\"Teams\"?}.",
-              [&store](const HttpRequest& req) {
-                auto body = req.JsonBody();
-                if (!body.ok()) return HttpResponse::Error(body.status());
-                auto name = StringField(*body, "Name", true);
-                if (!name.ok()) return HttpResponse::Error(name.status());
-                auto role_name = StringField(*body, "Role", true);
-                if (!role_name.ok()) return HttpResponse::Error(role_name.status());
-                auto role = ParseRole(**role_name);
-                if (!role.ok()) return HttpResponse::Error(role.status());
-                auto password = StringField(*body, "Password", true);
-                if (!password.ok()) return HttpResponse::Error(password.status());
-                auto teams = TeamsField(*body);
-                if (!teams.ok()) return HttpResponse::Error(teams.status());
-                auto user = store.CreateUser(
-                    **name, *role, teams->value_or(std::vector<std::string>{}), **password);
-                if (!user.ok()) return HttpResponse::Error(user.status());
-                return HttpResponse::Json(201, UserJson(*user));
-              }});
+              })});
   router.Add(
-      {"GET", "/v1/users/([^/]+)", Role::kAdmin, "One user.", [&store](const HttpRequest& req) {
-         auto user = store.GetUser(req.path_params[0]);
-         if (!user.ok()) return HttpResponse::Error(user.status());
-         return HttpResponse::Json(200, UserJson(*user));
-       }});
+      {"POST", "/v1/users", Role::kAdmin,
+       "Create a user: {\"Name\",\"Role\",\"Password\",\"Teams\"?}.",
+       Handle([&store](const HttpRequest& req) -> Result<HttpResponse> {
+         ASSIGN_OR_RETURN(json body, req.JsonBody());
+         ASSIGN_OR_RETURN(std::string name, RequiredString(body, "Name"));
+         ASSIGN_OR_RETURN(std::string role_name, RequiredString(body, "Role"));
+         ASSIGN_OR_RETURN(Role role, ParseRole(role_name));
+         ASSIGN_OR_RETURN(std::string password, RequiredString(body, "Password"));
+         ASSIGN_OR_RETURN(auto teams, TeamsField(body));
+         ASSIGN_OR_RETURN(
+             User user,
+             store.CreateUser(name, role, teams.value_or(std::vector<std::string>{}), password));
+         return HttpResponse::Json(201, UserJson(user));
+       })});
+  router.Add({"GET", "/v1/users/([^/]+)", Role::kAdmin, "One user.",
+              Handle([&store](const HttpRequest& req) -> Result<HttpResponse> {
+                ASSIGN_OR_RETURN(User user, store.GetUser(req.path_params[0]));
+                return HttpResponse::Json(200, UserJson(user));
+              })});
   router.Add({"PUT", "/v1/users/([^/]+)", Role::kAdmin,
               "Change a user: {\"Role\"?,\"Teams\"?,\"Password\"?}; a new password ends their "
               "sessions and revokes their tokens.",
-              [&store](const HttpRequest& req) {
-                auto body = req.JsonBody();
-                if (!body.ok()) return HttpResponse::Error(body.status());
+              Handle([&store](const HttpRequest& req) -> Result<HttpResponse> {
+                ASSIGN_OR_RETURN(json body, req.JsonBody());
                 UserChange change;
-                auto role_name = StringField(*body, "Role", false);
-                if (!role_name.ok()) return HttpResponse::Error(role_name.status());
-                if (*role_name) {
-                  auto role = ParseRole(**role_name);
-                  if (!role.ok()) return HttpResponse::Error(role.status());
-                  change.role = *role;
+                ASSIGN_OR_RETURN(std::optional<std::string> role_name,
+                                 StringField(body, "Role", false));
+                if (role_name) {
+                  ASSIGN_OR_RETURN(change.role, ParseRole(*role_name));
                 }
-                auto teams = TeamsField(*body);
-                if (!teams.ok()) return HttpResponse::Error(teams.status());
-                change.teams = *teams;
-                auto password = StringField(*body, "Password", false);
-                if (!password.ok()) return HttpResponse::Error(password.status());
-                change.password = *password;
-                auto user = store.UpdateUser(req.path_params[0], change);
-                if (!user.ok()) return HttpResponse::Error(user.status());
-                return HttpResponse::Json(200, UserJson(*user));
-              }});
+                ASSIGN_OR_RETURN(change.teams, TeamsField(body));
+                ASSIGN_OR_RETURN(change.password, StringField(body, "Password", false));
+                ASSIGN_OR_RETURN(User user, store.UpdateUser(req.path_params[0], change));
+                return HttpResponse::Json(200, UserJson(user));
+              })});
   router.Add({"DELETE", "/v1/users/([^/]+)", Role::kAdmin,
               "Delete a user (ends their sessions, revokes their tokens).",
               [&store](const HttpRequest& req) {
-                if (Status s = store.DeleteUser(req.path_params[0]); !s.ok()) {
-                  return HttpResponse::Error(s);
-                }
-                return HttpResponse::NoContent();
+                return NoContentOr(store.DeleteUser(req.path_params[0]));
               }});
 }
 
+// The optional "ExpiresInDays" of a token request as a lifetime (unset = no expiry).
+Result<std::optional<std::chrono::seconds>> LifetimeField(const json& body) {
+  if (!body.contains("ExpiresInDays") || body["ExpiresInDays"].is_null()) {
+    return std::optional<std::chrono::seconds>();
+  }
+  const json& days = body["ExpiresInDays"];
+  if (!days.is_number_integer() || days.get<int64_t>() < 1 || days.get<int64_t>() > 3650) {
+    return InvalidArgumentError("\"ExpiresInDays\" must be an integer in [1, 3650]");
+  }
+  return std::optional<std::chrono::seconds>(std::chrono::hours(24 * days.get<int64_t>()));
+}
+
 void AddTokenRoutes(server::Router& router, AuthStore& store) {
-  router.Add(
-      {"POST", "/v1/tokens", Role::kAdmin,
-       "Create an API token: {\"Name\",\"User\"?,\"ExpiresInDays\"?} -> {\"Id\",\"Token\"} "
-       "(the token is shown only once).",
-       [&store](const HttpRequest& req) {
-         auto body = req.JsonBody();
-         if (!body.ok()) return HttpResponse::Error(body.status());
-         auto name = StringField(*body, "Name", true);
-         if (!name.ok()) return HttpResponse::Error(name.status());
-         auto user = StringField(*body, "User", false);
-         if (!user.ok()) return HttpResponse::Error(user.status());
-         std::optional<std::chrono::seconds> lifetime;
-         if (body->contains("ExpiresInDays") && !(*body)["ExpiresInDays"].is_null()) {
-           const json& days = (*body)["ExpiresInDays"];
-           if (!days.is_number_integer() || days.get<int64_t>() < 1 || days.get<int64_t>() > 3650) {
-             return HttpResponse::Error(
-                 InvalidArgumentError("\"ExpiresInDays\" must be an integer in [1, 3650]"));
-           }
-           lifetime = std::chrono::hours(24 * days.get<int64_t>());
-         }
-         std::string owner = user->value_or(req.principal);
-         auto token = store.CreateToken(**name, owner, lifetime);
-         if (!token.ok()) return HttpResponse::Error(token.status());
-         return HttpResponse::Json(
-             201, {{"Id", token->id}, {"Token", token->token}, {"Name", **name}, {"User", owner}});
-       }});
+  router.Add({"POST", "/v1/tokens", Role::kAdmin,
+              "Create an API token: {\"Name\",\"User\"?,\"ExpiresInDays\"?} -> {\"Id\",\"Token\"} "
+              "(the token is shown only once).",
+              Handle([&store](const HttpRequest& req) -> Result<HttpResponse> {
+                ASSIGN_OR_RETURN(json body, req.JsonBody());
+                ASSIGN_OR_RETURN(std::string name, RequiredString(body, "Name"));
+                ASSIGN_OR_RETURN(std::optional<std::string> user, StringField(body, "User", false));
+                ASSIGN_OR_RETURN(auto lifetime, LifetimeField(body));
+                std::string owner = user.value_or(req.principal);
+                ASSIGN_OR_RETURN(NewToken token, store.CreateToken(name, owner, lifetime));
+                return HttpResponse::Json(
+                    201,
+                    {{"Id", token.id}, {"Token", token.token}, {"Name", name}, {"User", owner}});
+              })});
   router.Add({"GET", "/v1/tokens", Role::kAdmin, "List API tokens (never their values).",
-              [&store](const HttpRequest&) {
-                auto tokens = store.ListTokens();
-                if (!tokens.ok()) return HttpResponse::Error(tokens.status());
+              Handle([&store](const HttpRequest&) -> Result<HttpResponse> {
+                ASSIGN_OR_RETURN(std::vector<TokenInfo> tokens, store.ListTokens());
                 json list = json::array();
-                for (const TokenInfo& t : *tokens) list.push_back(TokenJson(t));
+                for (const TokenInfo& t : tokens) list.push_back(TokenJson(t));
                 return HttpResponse::Json(200, {{"Tokens", list}});
-              }});
+              })});
   router.Add({"DELETE", "/v1/tokens/([^/]+)", Role::kAdmin, "Revoke an API token.",
               [&store](const HttpRequest& req) {
-                if (Status s = store.RevokeToken(req.path_params[0]); !s.ok()) {
-                  return HttpResponse::Error(s);
-                }
-                return HttpResponse::NoContent();
+                return NoContentOr(store.RevokeToken(req.path_params[0]));
               }});
 }
 

@@ -1,11 +1,15 @@
 #include "notify/cli/notify_commands.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "cli/api.h"
 #include "server/http_client.h"
@@ -19,10 +23,61 @@ using cli::PrintJson;
 using cli::Text;
 using nlohmann::json;
 
+// A value as table text: "" for null, a string as it is, anything else as JSON.
+std::string CellText(const json& v) {
+  if (v.is_null()) return "";
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
 std::string Text(const json& j, const char* key) {
   auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return "";
-  return it->is_string() ? it->get<std::string>() : it->dump();
+  return it == j.end() ? "" : CellText(*it);
+}
+
+// Sends one request and prints its answer: as JSON with --json, else with `print`. A failed
+// request (already reported by Api) sets *exit_code to 1.
+void CallAndPrint(const ClientOptions& options, int* exit_code, std::string_view method,
+                  const std::string& path, const std::string& body,
+                  const std::function<void(const json&)>& print) {
+  auto r = Api(options).CallJson(method, path, body);
+  if (!r) return void(*exit_code = 1);
+  options.json ? PrintJson(*r) : print(*r);
+}
+
+// A table column: its heading, the width it is padded to (not the last column) and the JSON
+// pointer of its cell in a row ("/id", "/subscription/endpoint").
+struct Column {
+  const char* heading;
+  size_t width;
+  const char* pointer;
+};
+
+// `rows` as a table under a line of headings; cells as Text shows them.
+void PrintTable(const json& rows, const std::vector<Column>& columns) {
+  auto line = [&columns](auto cell) {
+    std::string out;
+    for (size_t i = 0; i < columns.size(); ++i) {
+      std::string text = cell(columns[i]);
+      if (i + 1 < columns.size()) text.resize(std::max(text.size(), columns[i].width), ' ');
+      out += text + (i + 1 < columns.size() ? " " : "\n");
+    }
+    std::fputs(out.c_str(), stdout);
+  };
+  line([](const Column& c) { return std::string(c.heading); });
+  for (const json& row : rows) {
+    line([&row](const Column& c) {
+      json::json_pointer at(c.pointer);
+      return row.contains(at) ? CellText(row.at(at)) : std::string();
+    });
+  }
+}
+
+// GETs `path` and prints the array under `key` as a table (the whole answer with --json).
+void PrintList(const ClientOptions& options, int* exit_code, const std::string& path,
+               const char* key, const std::vector<Column>& columns) {
+  CallAndPrint(options, exit_code, "GET", path, "", [key, &columns](const json& r) {
+    PrintTable(r.value(key, json::array()), columns);
+  });
 }
 
 void AddSubscriptions(CLI::App& app, const ClientOptions& options, int* exit_code) {
@@ -62,26 +117,20 @@ void AddSubscriptions(CLI::App& app, const ClientOptions& options, int* exit_cod
       Api::PrintError("give --webhook URL --secret S, or --email ADDR");
       return void(*exit_code = 2);
     }
-    Api api(options);
-    auto r = api.CallJson("POST", "/v1/subscriptions", body.dump());
-    if (!r) return void(*exit_code = 1);
-    if (options.json) return PrintJson(*r);
-    std::cout << "subscription " << Text(*r, "id") << ": " << Text(*r, "topic") << " -> "
-              << Text(*r, "protocol") << " " << Text(*r, "endpoint") << "\n";
+    CallAndPrint(options, exit_code, "POST", "/v1/subscriptions", body.dump(), [](const json& r) {
+      std::cout << "subscription " << Text(r, "id") << ": " << Text(r, "topic") << " -> "
+                << Text(r, "protocol") << " " << Text(r, "endpoint") << "\n";
+    });
   });
 
   auto* ls = subs->add_subcommand("ls", "List subscriptions (secrets are never shown)");
   ls->callback([&options, exit_code] {
-    Api api(options);
-    auto r = api.CallJson("GET", "/v1/subscriptions");
-    if (!r) return void(*exit_code = 1);
-    if (options.json) return PrintJson(*r);
-    std::printf("%-6s %-9s %-8s %-24s %s\n", "ID", "TOPIC", "PROTOCOL", "CREATED", "ENDPOINT");
-    for (const json& s : (*r)["subscriptions"]) {
-      std::printf("%-6s %-9s %-8s %-24s %s\n", Text(s, "id").c_str(), Text(s, "topic").c_str(),
-                  Text(s, "protocol").c_str(), Text(s, "created_at").c_str(),
-                  Text(s, "endpoint").c_str());
-    }
+    PrintList(options, exit_code, "/v1/subscriptions", "subscriptions",
+              {{"ID", 6, "/id"},
+               {"TOPIC", 9, "/topic"},
+               {"PROTOCOL", 8, "/protocol"},
+               {"CREATED", 24, "/created_at"},
+               {"ENDPOINT", 0, "/endpoint"}});
   });
 
   auto id = std::make_shared<int64_t>(0);
@@ -116,16 +165,12 @@ void AddNotifications(CLI::App& app, const ClientOptions& options, int* exit_cod
     std::string path = "/v1/notifications?after=" + std::to_string(list_args->after) +
                        "&limit=" + std::to_string(list_args->limit);
     if (!list_args->topic.empty()) path += "&topic=" + server::EncodeQuery(list_args->topic);
-    Api api(options);
-    auto r = api.CallJson("GET", path);
-    if (!r) return void(*exit_code = 1);
-    if (options.json) return PrintJson(*r);
-    std::printf("%-6s %-24s %-9s %-24s %s\n", "SEQ", "TIME", "TOPIC", "TYPE", "SUBJECT");
-    for (const json& m : (*r)["notifications"]) {
-      std::printf("%-6s %-24s %-9s %-24s %s\n", Text(m, "Sequence").c_str(),
-                  Text(m, "Time").c_str(), Text(m, "Topic").c_str(), Text(m, "Type").c_str(),
-                  Text(m, "Subject").c_str());
-    }
+    PrintList(options, exit_code, path, "notifications",
+              {{"SEQ", 6, "/Sequence"},
+               {"TIME", 24, "/Time"},
+               {"TOPIC", 9, "/Topic"},
+               {"TYPE", 24, "/Type"},
+               {"SUBJECT", 0, "/Subject"}});
   });
 
   struct PublishArgs {
@@ -153,38 +198,29 @@ void AddNotifications(CLI::App& app, const ClientOptions& options, int* exit_cod
     json body = {
         {"Topic", pub->topic}, {"Type", pub->type}, {"Subject", pub->subject}, {"Detail", detail}};
     if (!pub->id.empty()) body["MessageId"] = pub->id;
-    Api api(options);
-    auto r = api.CallJson("POST", "/v1/notifications", body.dump());
-    if (!r) return void(*exit_code = 1);
-    if (options.json) return PrintJson(*r);
-    std::cout << "message " << Text(*r, "MessageId") << " (sequence " << Text(*r, "Sequence") << ")"
-              << ((*r).value("Created", true) ? "" : " already published") << "\n";
+    CallAndPrint(options, exit_code, "POST", "/v1/notifications", body.dump(), [](const json& r) {
+      std::cout << "message " << Text(r, "MessageId") << " (sequence " << Text(r, "Sequence") << ")"
+                << (r.value("Created", true) ? "" : " already published") << "\n";
+    });
   });
 
   auto* dead = notes->add_subcommand("dead-letters", "Deliveries that used up their attempts");
   dead->callback([&options, exit_code] {
-    Api api(options);
-    auto r = api.CallJson("GET", "/v1/notifications/dead-letters?limit=1000");
-    if (!r) return void(*exit_code = 1);
-    if (options.json) return PrintJson(*r);
-    std::printf("%-6s %-24s %-8s %-30s %s\n", "ID", "DEAD AT", "ATTEMPTS", "ENDPOINT", "ERROR");
-    for (const json& d : (*r)["dead_letters"]) {
-      std::printf("%-6s %-24s %-8s %-30s %s\n", Text(d, "id").c_str(), Text(d, "dead_at").c_str(),
-                  Text(d, "attempts").c_str(), Text(d["subscription"], "endpoint").c_str(),
-                  Text(d, "last_error").c_str());
-    }
+    PrintList(options, exit_code, "/v1/notifications/dead-letters?limit=1000", "dead_letters",
+              {{"ID", 6, "/id"},
+               {"DEAD AT", 24, "/dead_at"},
+               {"ATTEMPTS", 8, "/attempts"},
+               {"ENDPOINT", 30, "/subscription/endpoint"},
+               {"ERROR", 0, "/last_error"}});
   });
 
   auto id = std::make_shared<int64_t>(0);
   auto* redeliver = notes->add_subcommand("redeliver", "Queue a dead letter again");
   redeliver->add_option("id", *id, "Dead letter id")->required()->check(CLI::PositiveNumber);
   redeliver->callback([&options, exit_code, id] {
-    Api api(options);
-    auto r = api.CallJson("POST",
-                          "/v1/notifications/dead-letters/" + std::to_string(*id) + "/redeliver");
-    if (!r) return void(*exit_code = 1);
-    if (options.json) return PrintJson(*r);
-    std::cout << "dead letter " << *id << " queued again\n";
+    CallAndPrint(options, exit_code, "POST",
+                 "/v1/notifications/dead-letters/" + std::to_string(*id) + "/redeliver", "",
+                 [id](const json&) { std::cout << "dead letter " << *id << " queued again\n"; });
   });
 }
 

@@ -23,25 +23,15 @@ Result<std::optional<Topic>> TopicParam(const HttpRequest& req) {
   return std::optional<Topic>(topic);
 }
 
-Result<std::string> StringField(const json& body, const char* name, bool required) {
-  auto it = body.find(name);
-  if (it == body.end() || it->is_null()) {
-    if (required) return InvalidArgumentError(std::string(name) + " is required");
-    return std::string();
-  }
-  if (!it->is_string()) return InvalidArgumentError(std::string(name) + " must be a string");
-  return it->get<std::string>();
-}
-
 Result<NewSubscription> ParseSubscription(const HttpRequest& req) {
   ASSIGN_OR_RETURN(json body, req.JsonBody());
   NewSubscription sub;
-  ASSIGN_OR_RETURN(std::string topic, StringField(body, "topic", true));
+  ASSIGN_OR_RETURN(std::string topic, JsonStringField(body, "topic", true));
   ASSIGN_OR_RETURN(sub.topic, ParseTopic(topic));
-  ASSIGN_OR_RETURN(std::string protocol, StringField(body, "protocol", true));
+  ASSIGN_OR_RETURN(std::string protocol, JsonStringField(body, "protocol", true));
   ASSIGN_OR_RETURN(sub.protocol, ParseProtocol(protocol));
-  ASSIGN_OR_RETURN(sub.endpoint, StringField(body, "endpoint", true));
-  ASSIGN_OR_RETURN(sub.secret, StringField(body, "secret", false));
+  ASSIGN_OR_RETURN(sub.endpoint, JsonStringField(body, "endpoint", true));
+  ASSIGN_OR_RETURN(sub.secret, JsonStringField(body, "secret", false));
   sub.created_by = req.principal;
   return sub;
 }
@@ -217,7 +207,8 @@ void AddNotifyRoutes(Router& router, Notifier& notifier, NotifyRouteOptions opti
                 int64_t id = std::stoll(req.path_params.at(0));
                 Status s = n->Redeliver(id);
                 if (!s.ok()) return HttpResponse::Error(s);
-                return HttpResponse::Json(202, {{"id", id}, {"state", "pending"}});
+                return HttpResponse::Json(
+                    202, {{"id", id}, {"state", DeliveryStateName(DeliveryState::kPending)}});
               }});
   auto open_streams = std::make_shared<std::atomic<int>>(0);
   router.Add({"GET", "/v1/notifications/stream", Role::kOperator,
