@@ -1,19 +1,11 @@
 #include "review/loop_types.h"
 
 #include <algorithm>
-#include <array>
-#include <utility>
+#include <optional>
+#include <string>
 
 namespace loupe::review {
 namespace {
-
-constexpr std::array<std::pair<LoopStatus, std::string_view>, 5> kStatusNames = {{
-    {LoopStatus::kInProgress, "InProgress"},
-    {LoopStatus::kCompleted, "Completed"},
-    {LoopStatus::kEscalated, "Escalated"},
-    {LoopStatus::kStopped, "Stopped"},
-    {LoopStatus::kExpired, "Expired"},
-}};
 
 bool IsControl(char c) {
   auto u = static_cast<unsigned char>(c);
@@ -22,19 +14,10 @@ bool IsControl(char c) {
 
 }  // namespace
 
-std::string_view LoopStatusName(LoopStatus status) {
-  for (const auto& [s, name] : kStatusNames) {
-    if (s == status) return name;
-  }
-  return "Unknown";
-}
-
 Result<LoopStatus> ParseLoopStatus(std::string_view name) {
-  for (const auto& [s, n] : kStatusNames) {
-    if (n == name) return s;
-  }
-  return InvalidArgumentError("unknown loop status '" + std::string(name) +
-                              "' (InProgress|Completed|Escalated|Stopped|Expired)");
+  if (std::optional<LoopStatus> status = kLoopStatusNames.Find(name)) return *status;
+  return InvalidArgumentError("unknown loop status '" + std::string(name) + "' (" +
+                              kLoopStatusNames.Joined("|") + ")");
 }
 
 Status ValidateLabel(std::string_view label) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/enum_table.h"
 #include "core/result.h"
 
 namespace loupe::review {
@@ -18,7 +19,17 @@ namespace loupe::review {
 // an operator resolves it -> Completed), stopped by an operator (Stopped) or left unanswered
 // past its availability lifetime (Expired).
 enum class LoopStatus { kInProgress, kCompleted, kEscalated, kStopped, kExpired };
-std::string_view LoopStatusName(LoopStatus status);
+
+// The one string table of LoopStatus; persisted statuses (review_loops.status) go through it.
+inline constexpr EnumTable<LoopStatus, 5> kLoopStatusNames{
+    {{{LoopStatus::kInProgress, "InProgress"},
+      {LoopStatus::kCompleted, "Completed"},
+      {LoopStatus::kEscalated, "Escalated"},
+      {LoopStatus::kStopped, "Stopped"},
+      {LoopStatus::kExpired, "Expired"}}}};
+
+inline std::string_view LoopStatusName(LoopStatus status) { return kLoopStatusNames.Name(status); }
+// Inverse of LoopStatusName; InvalidArgument listing the statuses for an unknown name.
 Result<LoopStatus> ParseLoopStatus(std::string_view name);
 
 inline constexpr int64_t kMaxAvailabilitySeconds = int64_t{10} * 24 * 3600;

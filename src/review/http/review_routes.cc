@@ -37,25 +37,30 @@ Result<int> Limit(const HttpRequest& req, int fallback) {
   return static_cast<int>(v);
 }
 
-// {"Label": "x" | null, "NewLabel"?: bool}.
-Status ParseLabel(const json& body, std::optional<std::string>& label, bool& new_label) {
+// A reviewer's or operator's label from a request body.
+struct LabelAnswer {
+  std::optional<std::string> label;  // null = none of these
+  bool new_label = false;
+};
+
+// The body {"Label": "x" | null, "NewLabel"?: bool}.
+Result<LabelAnswer> LabelFromBody(const HttpRequest& req) {
+  ASSIGN_OR_RETURN(json body, req.JsonBody());
   if (!body.contains("Label")) {
     return InvalidArgumentError("body must be {\"Label\": \"<label>\" or null}");
   }
+  LabelAnswer answer;
   const json& l = body["Label"];
-  if (l.is_null()) {
-    label.reset();
-  } else if (l.is_string()) {
-    label = l.get<std::string>();
-  } else {
+  if (l.is_string()) {
+    answer.label = l.get<std::string>();
+  } else if (!l.is_null()) {
     return InvalidArgumentError("Label must be a string or null");
   }
-  new_label = false;
   if (body.contains("NewLabel")) {
     if (!body["NewLabel"].is_boolean()) return InvalidArgumentError("NewLabel must be a boolean");
-    new_label = body["NewLabel"].get<bool>();
+    answer.new_label = body["NewLabel"].get<bool>();
   }
-  return Status::Ok();
+  return answer;
 }
 
 Result<int64_t> OptInt(const json& body, const char* name, int64_t fallback) {
@@ -244,12 +249,9 @@ void AddReviewRoutes(Router& router, ReviewService& service) {
   router.Add({"POST", "/v1/human-loops/([^/]+)/resolve", kOperator,
               "Complete an Escalated (tied) loop with the operator's {\"Label\": label|null}.",
               [svc](const HttpRequest& req) {
-                auto body = req.JsonBody();
-                if (!body.ok()) return Error(body.status());
-                std::optional<std::string> label;
-                bool new_label = false;
-                if (Status s = ParseLabel(*body, label, new_label); !s.ok()) return Error(s);
-                auto loop = svc->ResolveLoop(req.path_params[0], label, req.principal);
+                auto answer = LabelFromBody(req);
+                if (!answer.ok()) return Error(answer.status());
+                auto loop = svc->ResolveLoop(req.path_params[0], answer->label, req.principal);
                 if (!loop.ok()) return Error(loop.status());
                 return HttpResponse::Json(200, LoopJson(*loop, true));
               }});
@@ -276,13 +278,10 @@ void AddReviewRoutes(Router& router, ReviewService& service) {
               "Answer a claimed task: {\"Label\": label|null (none of these), \"NewLabel\"?: "
               "bool}; 409 unless the caller holds it, 410 after its lease expired.",
               [svc](const HttpRequest& req) {
-                auto body = req.JsonBody();
-                if (!body.ok()) return Error(body.status());
-                std::optional<std::string> label;
-                bool new_label = false;
-                if (Status s = ParseLabel(*body, label, new_label); !s.ok()) return Error(s);
-                Caller caller = ReviewCaller(req);
-                auto loop = svc->Answer(req.path_params[0], caller, label, new_label);
+                auto answer = LabelFromBody(req);
+                if (!answer.ok()) return Error(answer.status());
+                auto loop = svc->Answer(req.path_params[0], ReviewCaller(req), answer->label,
+                                        answer->new_label);
                 if (!loop.ok()) return Error(loop.status());
                 return HttpResponse::Json(
                     200, {{"TaskId", req.path_params[0]},
