@@ -67,7 +67,11 @@ Status OnlyFields(const json& obj, const Where& where, const std::string& field,
   for (const auto& [key, value] : obj.items()) {
     (void)value;
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      return where.Error(field + "." + key, "not supported in a " + std::string(what));
+      std::string path = field;
+      path.append(".").append(key);
+      std::string message = "not supported in a ";
+      message.append(what);
+      return where.Error(path, message);
     }
   }
   return Status::Ok();
