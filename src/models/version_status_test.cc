@@ -18,26 +18,31 @@ namespace {
 using S = VersionStatus;
 using Pair = std::pair<S, S>;
 
-// The lifecycle of docs/serving.md and version_status.h, one pair per allowed transition:
-//   TRAINING_IN_PROGRESS -> TRAINING_COMPLETED | TRAINING_FAILED
-//   TRAINING_COMPLETED | STOPPED | FAILED -> STARTING
-//   STARTING -> RUNNING | FAILED | STOPPING
-//   RUNNING  -> STOPPING | FAILED
-//   STOPPING -> STOPPED | FAILED
-const std::set<Pair> kDocumentedLifecycle = {
-    {S::kTraining, S::kTrainingCompleted},
-    {S::kTraining, S::kTrainingFailed},
-    {S::kTrainingCompleted, S::kStarting},
-    {S::kStopped, S::kStarting},
-    {S::kFailed, S::kStarting},
-    {S::kStarting, S::kRunning},
-    {S::kStarting, S::kFailed},
-    {S::kStarting, S::kStopping},
-    {S::kRunning, S::kStopping},
-    {S::kRunning, S::kFailed},
-    {S::kStopping, S::kStopped},
-    {S::kStopping, S::kFailed},
+// The lifecycle of docs/serving.md and version_status.h, line by line in the diagram's own
+// notation: "A | B -> C | D" allows A->C, A->D, B->C and B->D.
+struct DiagramLine {
+  std::vector<S> from;
+  std::vector<S> to;
 };
+const std::vector<DiagramLine> kLifecycleDiagram = {
+    {{S::kTraining}, {S::kTrainingCompleted, S::kTrainingFailed}},
+    {{S::kTrainingCompleted, S::kStopped, S::kFailed}, {S::kStarting}},
+    {{S::kStarting}, {S::kRunning, S::kFailed, S::kStopping}},
+    {{S::kRunning}, {S::kStopping, S::kFailed}},
+    {{S::kStopping}, {S::kStopped, S::kFailed}},
+};
+
+// Every allowed (from, to) pair of the diagram.
+std::set<Pair> DocumentedPairs() {
+  std::set<Pair> out;
+  for (const DiagramLine& line : kLifecycleDiagram) {
+    for (S from : line.from) {
+      for (S to : line.to) out.insert({from, to});
+    }
+  }
+  return out;
+}
+const std::set<Pair> kDocumentedLifecycle = DocumentedPairs();
 
 // The persisted and API names (those of the replaced cloud service), by value.
 const std::map<S, std::string> kPersistedNames = {
