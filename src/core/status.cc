@@ -1,12 +1,13 @@
 #include "core/status.h"
 
-#include <array>
 #include <utility>
+
+#include "core/enum_table.h"
 
 namespace loupe {
 namespace {
 
-constexpr std::array<std::pair<StatusCode, std::string_view>, 18> kCodeNames = {{
+constexpr EnumTable<StatusCode, 18> kCodeNames{{{
     {StatusCode::kOk, "Ok"},
     {StatusCode::kCancelled, "Cancelled"},
     {StatusCode::kUnknown, "Unknown"},
@@ -25,22 +26,16 @@ constexpr std::array<std::pair<StatusCode, std::string_view>, 18> kCodeNames = {
     {StatusCode::kDataLoss, "DataLoss"},
     {StatusCode::kUnauthenticated, "Unauthenticated"},
     {StatusCode::kPayloadTooLarge, "PayloadTooLarge"},
-}};
+}}};
 
 }  // namespace
 
-std::string_view StatusCodeName(StatusCode code) {
-  for (const auto& [c, name] : kCodeNames) {
-    if (c == code) return name;
-  }
-  return "Unknown";
-}
+const EnumTable<StatusCode, 18>& StatusCodeNames() { return kCodeNames; }
+
+std::string_view StatusCodeName(StatusCode code) { return kCodeNames.Name(code); }
 
 StatusCode StatusCodeFromName(std::string_view name) {
-  for (const auto& [c, n] : kCodeNames) {
-    if (n == name) return c;
-  }
-  return StatusCode::kUnknown;
+  return kCodeNames.Find(name).value_or(StatusCode::kUnknown);
 }
 
 std::string Status::ToString() const {

@@ -7,11 +7,15 @@
 //   kInvalidArgument    -> the caller's input is wrong; never retry unchanged
 // Statuses are small value types; thread-compatible.
 
+#include <cstddef>
 #include <ostream>
 #include <string>
 #include <string_view>
 
 namespace loupe {
+
+template <typename E, std::size_t N>
+struct EnumTable;  // core/enum_table.h (which needs Status, so it cannot be included here)
 
 enum class StatusCode {
   kOk = 0,
@@ -34,6 +38,8 @@ enum class StatusCode {
   kPayloadTooLarge,
 };
 
+// The one string table of StatusCode, in enum order (include core/enum_table.h to use it).
+const EnumTable<StatusCode, 18>& StatusCodeNames();
 // "InvalidArgument", "NotFound", ... (the JSON error codes of the HTTP API).
 std::string_view StatusCodeName(StatusCode code);
 // Inverse of StatusCodeName; kUnknown for an unknown name.

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <vector>
 
+#include "core/enum_table.h"
 #include "core/result.h"
 #include "core/sha256.h"
 
@@ -27,11 +29,23 @@ Status CheckEven(int x) {
 }
 
 TEST(Status, CodeNamesRoundTrip) {
+  // The table names every code (the enum is dense from kOk to kPayloadTooLarge), once each.
+  const std::vector<StatusCode> codes = StatusCodeNames().Values();
+  ASSERT_EQ(static_cast<int>(codes.size()), static_cast<int>(StatusCode::kPayloadTooLarge) + 1);
   for (int c = 0; c <= static_cast<int>(StatusCode::kPayloadTooLarge); ++c) {
-    auto code = static_cast<StatusCode>(c);
-    EXPECT_EQ(StatusCodeFromName(StatusCodeName(code)), code);
+    EXPECT_EQ(codes[c], static_cast<StatusCode>(c)) << "table out of enum order at " << c;
   }
+  for (StatusCode code : codes) {
+    EXPECT_EQ(StatusCodeFromName(StatusCodeName(code)), code) << StatusCodeName(code);
+    Result<StatusCode> parsed = StatusCodeNames().Parse(StatusCodeName(code), "status code");
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_EQ(*parsed, code);
+  }
+  EXPECT_EQ(StatusCodeName(StatusCode::kInvalidArgument), "InvalidArgument");
+  EXPECT_EQ(StatusCodeName(StatusCode::kFailedPrecondition), "FailedPrecondition");
   EXPECT_EQ(StatusCodeFromName("NoSuchCode"), StatusCode::kUnknown);
+  EXPECT_EQ(StatusCodeNames().Parse("NoSuchCode", "status code").status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST(Status, ToStringAndContext) {

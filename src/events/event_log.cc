@@ -1,18 +1,10 @@
 #include "events/event_log.h"
 
 #include <algorithm>
-#include <array>
 #include <utility>
 
 namespace loupe::events {
 namespace {
-
-constexpr std::array<std::pair<EventKind, std::string_view>, 4> kKindNames = {{
-    {EventKind::kObjectCreated, "ObjectCreated"},
-    {EventKind::kParameterChanged, "ParameterChanged"},
-    {EventKind::kTrainingPollDue, "TrainingPollDue"},
-    {EventKind::kHumanLoopCompleted, "HumanLoopCompleted"},
-}};
 
 const std::vector<db::Migration> kMigrations = {
     {1, "event log",
@@ -34,22 +26,6 @@ Result<Event> EventFromRow(const db::Row& row) {
 }
 
 }  // namespace
-
-std::string_view EventKindName(EventKind kind) {
-  for (const auto& [k, name] : kKindNames) {
-    if (k == kind) return name;
-  }
-  return "Unknown";
-}
-
-Result<EventKind> ParseEventKind(std::string_view name) {
-  for (const auto& [k, n] : kKindNames) {
-    if (n == name) return k;
-  }
-  return InvalidArgumentError("unknown event kind '" + std::string(name) +
-                              "' (ObjectCreated|ParameterChanged|TrainingPollDue|"
-                              "HumanLoopCompleted)");
-}
 
 Result<std::unique_ptr<EventLog>> EventLog::Open(db::Database& db, const Clock& clock) {
   RETURN_IF_ERROR(db.Migrate("events", kMigrations));

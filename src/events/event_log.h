@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/enum_table.h"
 #include "core/ids.h"
 #include "core/result.h"
 #include "db/database.h"
@@ -27,8 +28,19 @@ enum class EventKind {
   kHumanLoopCompleted,  // {"loop"}
 };
 
-std::string_view EventKindName(EventKind kind);
-Result<EventKind> ParseEventKind(std::string_view name);
+// The one string table of EventKind; the persisted `events.kind` and the API go through it.
+inline constexpr EnumTable<EventKind, 4> kEventKindNames{{{
+    {EventKind::kObjectCreated, "ObjectCreated"},
+    {EventKind::kParameterChanged, "ParameterChanged"},
+    {EventKind::kTrainingPollDue, "TrainingPollDue"},
+    {EventKind::kHumanLoopCompleted, "HumanLoopCompleted"},
+}}};
+
+inline std::string_view EventKindName(EventKind kind) { return kEventKindNames.Name(kind); }
+// Inverse of EventKindName; InvalidArgument naming the kinds for an unknown name.
+inline Result<EventKind> ParseEventKind(std::string_view name) {
+  return kEventKindNames.Parse(name, "event kind");
+}
 
 struct Event {
   EventId id;

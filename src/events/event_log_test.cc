@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <thread>
+#include <vector>
 
 #include "core/temp_dir.h"
 #include "db/sqlite_database.h"
@@ -67,10 +68,22 @@ TEST_F(EventLogTest, WaitForNewerWakesOnCommit) {
 }
 
 TEST(EventKind, NamesRoundTrip) {
-  for (auto k : {EventKind::kObjectCreated, EventKind::kParameterChanged,
-                 EventKind::kTrainingPollDue, EventKind::kHumanLoopCompleted}) {
-    EXPECT_EQ(*ParseEventKind(EventKindName(k)), k);
+  // Every enumerator (dense from kObjectCreated to kHumanLoopCompleted) is in the table once.
+  const std::vector<EventKind> kinds = kEventKindNames.Values();
+  ASSERT_EQ(static_cast<int>(kinds.size()), static_cast<int>(EventKind::kHumanLoopCompleted) + 1);
+  for (int i = 0; i < static_cast<int>(kinds.size()); ++i) {
+    EXPECT_EQ(kinds[i], static_cast<EventKind>(i));
   }
+  for (EventKind k : kinds) {
+    Result<EventKind> parsed = ParseEventKind(EventKindName(k));
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_EQ(*parsed, k);
+  }
+  // The persisted names (events.kind).
+  EXPECT_EQ(EventKindName(EventKind::kObjectCreated), "ObjectCreated");
+  EXPECT_EQ(EventKindName(EventKind::kParameterChanged), "ParameterChanged");
+  EXPECT_EQ(EventKindName(EventKind::kTrainingPollDue), "TrainingPollDue");
+  EXPECT_EQ(EventKindName(EventKind::kHumanLoopCompleted), "HumanLoopCompleted");
   auto bogus = ParseEventKind("Bogus");
   EXPECT_EQ(bogus.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(bogus.status().message().find("'Bogus'"), std::string::npos) << bogus.status();

@@ -2,27 +2,18 @@
 
 #include <gtest/gtest.h>
 
-#include "core/temp_dir.h"
-#include "db/sqlite_database.h"
 #include "models/testing.h"
-#include "store/local_object_store.h"
+#include "support/foundation.h"
 
 namespace loupe::models {
 namespace {
 
-class ModelRegistryTest : public ::testing::Test {
+class ModelRegistryTest : public loupe::testing::FoundationTest {
  protected:
   void SetUp() override {
-    db_ = std::move(db::OpenSqlite((dir_.path() / "m.db").string())).value();
-    store_ = std::move(store::LocalObjectStore::Open(dir_.path() / "data", *db_, clock_, nullptr))
-                 .value();
     registry_ = std::move(ModelRegistry::Open(*db_, clock_, *store_)).value();
     ASSERT_TRUE(testing::WriteFakeArtifact(dir_.path() / "artifact").ok());
   }
-  TempDir dir_;
-  FakeClock clock_;
-  std::unique_ptr<db::Database> db_;
-  std::unique_ptr<store::LocalObjectStore> store_;
   std::unique_ptr<ModelRegistry> registry_;
 };
 

@@ -2,11 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <condition_variable>
 #include <future>
-#include <mutex>
-#include <thread>
 
 #include "models/testing.h"
 #include "support/foundation.h"
@@ -213,44 +209,12 @@ TEST_F(ModelServiceTest, ZeroFailedRequestsAcrossSwitchAndRescale) {
   VersionId v1 = Import();
   VersionId v2 = Import();
   ASSERT_TRUE(service_->Deploy(v1, "a").ok());
-  std::atomic<bool> stop{false};
-  std::atomic<int64_t> ok{0};
-  std::atomic<int64_t> failed{0};
-  std::atomic<int64_t> answered_v2{0};
-  // Notified after every request and when a client ends; wait_for_requests blocks on it.
-  std::mutex progress_mu;
-  std::condition_variable progress;
-  int clients_ended = 0;  // guarded by progress_mu
-  auto notify = [&](int ended) {
-    {
-      std::lock_guard lock(progress_mu);
-      clients_ended += ended;
-    }
-    progress.notify_all();
-  };
-  std::vector<std::thread> clients;
-  for (int t = 0; t < 4; ++t) {
-    clients.emplace_back([&] {
-      // Bounded: at most 20000 requests per client.
-      for (int i = 0; i < 20000 && !stop.load(); ++i, notify(0)) {
-        auto r = DetectOnce(*service_);
-        if (!r.ok()) {
-          ++failed;
-          ADD_FAILURE() << r.status();
-          continue;
-        }
-        ++ok;
-        if (*r == "v2") ++answered_v2;
-      }
-      notify(1);
-    });
-  }
+  // Bounded: at most 20000 requests per client.
+  testing::LoadClients load(4, 20000, [&]() -> testing::LoadClients::Request {
+    return [&] { return DetectOnce(*service_); };
+  });
   // Blocks (at most 20 s) until the clients did `n` more good requests or all ended.
-  auto wait_for_requests = [&](int64_t n) {
-    int64_t target = ok.load() + n;
-    std::unique_lock lock(progress_mu);
-    progress.wait_for(lock, 20s, [&] { return ok.load() >= target || clients_ended == 4; });
-  };
+  auto wait_for_requests = [&](int64_t n) { load.WaitFor(n, 20s); };
   wait_for_requests(50);
   ASSERT_TRUE(service_->Deploy(v2, "a").ok());
   wait_for_requests(50);
@@ -260,11 +224,10 @@ TEST_F(ModelServiceTest, ZeroFailedRequestsAcrossSwitchAndRescale) {
   wait_for_requests(50);
   ASSERT_TRUE(service_->Rollback(std::nullopt, "a").ok());
   wait_for_requests(50);
-  stop = true;
-  for (auto& c : clients) c.join();
-  EXPECT_EQ(failed.load(), 0);
-  EXPECT_GE(ok.load(), 250);
-  EXPECT_GT(answered_v2.load(), 0);
+  load.Stop();
+  EXPECT_EQ(load.failed(), 0) << load.FailureReport();
+  EXPECT_GE(load.ok(), 250);
+  EXPECT_GT(load.AnsweredBy("v2"), 0);
   EXPECT_EQ(service_->Production(), v1);
   EXPECT_EQ(StatusOf(v2), VersionStatus::kStopped);
 }

@@ -2,17 +2,22 @@
 // Test helpers for the serving modules (header-only; for *_test.cc files and tests/ only):
 // a torch-free fake backbone whose embedding is the image's mean colour, a matching
 // three-label artifact ("blue", "green", "red"), a loader that can be told to fail or to
-// block, and a minimal PNG encoder (stored deflate blocks) so tests can make real images.
+// block, a minimal PNG encoder (stored deflate blocks) so tests can make real images, and the
+// load clients of the zero-failed-requests tests (units, HTTP and the real binary).
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ml/artifact.h"
@@ -182,5 +187,108 @@ inline std::string SolidPng(int width, int height, uint8_t r, uint8_t g, uint8_t
   }
   return EncodePng(width, height, rgb);
 }
+
+// `png` with its IHDR width and height rewritten to 100000 x 100000 (CRC left stale): a
+// decompression bomb for the image intake to refuse before decoding.
+inline std::string WithHugeDimensions(std::string png) {
+  for (size_t off : {16, 20}) {
+    png[off] = 0;
+    png[off + 1] = 0x01;
+    png[off + 2] = static_cast<char>(0x86);
+    png[off + 3] = static_cast<char>(0xA0);
+  }
+  return png;
+}
+
+// Load for the zero-failed-requests tests: `clients` threads, each with its own request
+// function made by `make_client` on that thread, send requests one after the other until Stop()
+// or `max_requests` each. A request returns the version that answered it, or an error (a failed
+// request, kept for the report). Thread-safe; the destructor stops and joins the clients.
+class LoadClients {
+ public:
+  using Request = std::function<Result<std::string>()>;
+
+  LoadClients(int clients, int max_requests, std::function<Request()> make_client)
+      : clients_(clients) {
+    for (int t = 0; t < clients; ++t) {
+      threads_.emplace_back([this, max_requests, make_client] {
+        Request request = make_client();
+        for (int i = 0; i < max_requests && !stop_.load(); ++i) Record(request());
+        {
+          std::lock_guard lock(mu_);
+          ++ended_;
+        }
+        cv_.notify_all();
+      });
+    }
+  }
+  ~LoadClients() { Stop(); }
+  LoadClients(const LoadClients&) = delete;
+  LoadClients& operator=(const LoadClients&) = delete;
+
+  // Blocks until the clients did `n` more good requests, one failed, all ended or `timeout`
+  // passed; whether the `n` were done.
+  bool WaitFor(int64_t n, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    const int64_t target = ok_ + n;
+    cv_.wait_for(lock, timeout, [&] { return ok_ >= target || failed_ > 0 || ended_ == clients_; });
+    return ok_ >= target;
+  }
+  // Stops the clients after their current request and joins them. Idempotent.
+  void Stop() {
+    stop_ = true;
+    for (std::thread& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+
+  int64_t ok() const {
+    std::lock_guard lock(mu_);
+    return ok_;
+  }
+  int64_t failed() const {
+    std::lock_guard lock(mu_);
+    return failed_;
+  }
+  // Good requests that `version` answered.
+  int64_t AnsweredBy(const std::string& version) const {
+    std::lock_guard lock(mu_);
+    auto it = by_version_.find(version);
+    return it == by_version_.end() ? 0 : it->second;
+  }
+  // The first failures, one a line (empty if none).
+  std::string FailureReport() const {
+    std::lock_guard lock(mu_);
+    std::string out;
+    for (const std::string& f : failures_) out += f + "\n";
+    return out;
+  }
+
+ private:
+  void Record(const Result<std::string>& r) {
+    {
+      std::lock_guard lock(mu_);
+      if (r.ok()) {
+        ++ok_;
+        ++by_version_[*r];
+      } else {
+        ++failed_;
+        if (failures_.size() < 10) failures_.push_back(r.status().ToString());
+      }
+    }
+    cv_.notify_all();
+  }
+
+  const int clients_;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  int64_t ok_ = 0;                             // guarded by mu_
+  int64_t failed_ = 0;                         // guarded by mu_
+  int ended_ = 0;                              // guarded by mu_
+  std::map<std::string, int64_t> by_version_;  // guarded by mu_
+  std::vector<std::string> failures_;          // guarded by mu_
+  std::vector<std::thread> threads_;           // last: the clients use everything above
+};
 
 }  // namespace loupe::models::testing

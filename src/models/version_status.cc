@@ -1,7 +1,6 @@
 #include "models/version_status.h"
 
 #include <algorithm>
-#include <array>
 #include <string>
 
 namespace loupe::models {
@@ -9,46 +8,15 @@ namespace {
 
 using S = VersionStatus;
 
-struct NameEntry {
-  VersionStatus status;
-  std::string_view name;
-};
-
-constexpr std::array<NameEntry, 8> kNames = {{
-    {S::kTraining, "TRAINING_IN_PROGRESS"},
-    {S::kTrainingCompleted, "TRAINING_COMPLETED"},
-    {S::kTrainingFailed, "TRAINING_FAILED"},
-    {S::kStarting, "STARTING"},
-    {S::kRunning, "RUNNING"},
-    {S::kStopping, "STOPPING"},
-    {S::kStopped, "STOPPED"},
-    {S::kFailed, "FAILED"},
-}};
-
 }  // namespace
 
-std::string_view VersionStatusName(VersionStatus status) {
-  for (const NameEntry& e : kNames) {
-    if (e.status == status) return e.name;
-  }
-  return "UNKNOWN";
-}
-
 Result<VersionStatus> ParseVersionStatus(std::string_view name) {
-  for (const NameEntry& e : kNames) {
-    if (e.name == name) return e.status;
-  }
-  if (name == "TRAINING") return S::kTraining;
-  return InvalidArgumentError("unknown model version status '" + std::string(name) + "'");
+  if (name == "TRAINING") return S::kTraining;  // the accepted input alias
+  return kVersionStatusNames.Parse(name, "model version status");
 }
 
 const std::vector<VersionStatus>& AllVersionStatuses() {
-  static const std::vector<VersionStatus> kAll = [] {
-    std::vector<VersionStatus> all;
-    all.reserve(kNames.size());
-    for (const NameEntry& e : kNames) all.push_back(e.status);
-    return all;
-  }();
+  static const std::vector<VersionStatus> kAll = kVersionStatusNames.Values();
   return kAll;
 }
 

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/enum_table.h"
 #include "core/result.h"
 
 namespace loupe::models {
@@ -28,11 +29,26 @@ enum class VersionStatus {
   kFailed,
 };
 
+// The one string table of VersionStatus, in lifecycle order; persisted statuses
+// (model_versions, model_version_transitions) and the API go through it.
+inline constexpr EnumTable<VersionStatus, 8> kVersionStatusNames{{{
+    {VersionStatus::kTraining, "TRAINING_IN_PROGRESS"},
+    {VersionStatus::kTrainingCompleted, "TRAINING_COMPLETED"},
+    {VersionStatus::kTrainingFailed, "TRAINING_FAILED"},
+    {VersionStatus::kStarting, "STARTING"},
+    {VersionStatus::kRunning, "RUNNING"},
+    {VersionStatus::kStopping, "STOPPING"},
+    {VersionStatus::kStopped, "STOPPED"},
+    {VersionStatus::kFailed, "FAILED"},
+}}};
+
 // "TRAINING_IN_PROGRESS", "TRAINING_COMPLETED", ... (persisted and shown in the API).
-std::string_view VersionStatusName(VersionStatus status);
+inline std::string_view VersionStatusName(VersionStatus status) {
+  return kVersionStatusNames.Name(status);
+}
 // Inverse of VersionStatusName (also accepts "TRAINING"); InvalidArgument otherwise.
 Result<VersionStatus> ParseVersionStatus(std::string_view name);
-// Every status, in lifecycle order.
+// Every status, in lifecycle order (kVersionStatusNames.Values()).
 const std::vector<VersionStatus>& AllVersionStatuses();
 
 // The table of allowed transitions (from, to).

@@ -42,20 +42,6 @@ json ParseStored(const std::string& text) {
 
 }  // namespace
 
-std::string_view ParamTypeName(ParamType type) {
-  switch (type) {
-    case ParamType::kBool:
-      return "boolean";
-    case ParamType::kInteger:
-      return "integer";
-    case ParamType::kNumber:
-      return "number";
-    case ParamType::kJson:
-      return "json";
-  }
-  return "unknown";
-}
-
 const std::vector<ParamSpec>& AllParamSpecs() {
   static const std::vector<ParamSpec> kSpecs = {
       {kEnableAutomaticTraining, ParamType::kBool, 0, 0, "true", "",

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/enum_table.h"
 #include "core/result.h"
 #include "db/database.h"
 #include "events/event_log.h"
@@ -35,7 +36,16 @@ inline constexpr std::string_view kEnableA2IWorkflow = "Enable-A2I-Workflow";
 inline constexpr std::string_view kSystemState = "System-State";
 
 enum class ParamType { kBool, kInteger, kNumber, kJson };
-std::string_view ParamTypeName(ParamType type);
+
+// The one string table of ParamType ("type" in the API's parameter listing).
+inline constexpr EnumTable<ParamType, 4> kParamTypeNames{{{
+    {ParamType::kBool, "boolean"},
+    {ParamType::kInteger, "integer"},
+    {ParamType::kNumber, "number"},
+    {ParamType::kJson, "json"},
+}}};
+
+inline std::string_view ParamTypeName(ParamType type) { return kParamTypeNames.Name(type); }
 
 struct ParamSpec {
   std::string_view name;

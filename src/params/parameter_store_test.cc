@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <thread>
+#include <vector>
 
 #include "core/temp_dir.h"
 #include "db/sqlite_database.h"
@@ -29,6 +30,26 @@ class ParameterStoreTest : public ::testing::Test {
   std::unique_ptr<events::EventLog> events_;
   std::unique_ptr<ParameterStore> params_;
 };
+
+TEST(ParamType, NamesRoundTrip) {
+  const std::vector<ParamType> types = kParamTypeNames.Values();
+  ASSERT_EQ(static_cast<int>(types.size()), static_cast<int>(ParamType::kJson) + 1);
+  for (int i = 0; i < static_cast<int>(types.size()); ++i) {
+    EXPECT_EQ(types[i], static_cast<ParamType>(i));
+  }
+  for (ParamType t : types) {
+    Result<ParamType> parsed = kParamTypeNames.Parse(ParamTypeName(t), "parameter type");
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_EQ(*parsed, t);
+  }
+  // The names shown in the API's parameter listing.
+  EXPECT_EQ(ParamTypeName(ParamType::kBool), "boolean");
+  EXPECT_EQ(ParamTypeName(ParamType::kInteger), "integer");
+  EXPECT_EQ(ParamTypeName(ParamType::kNumber), "number");
+  EXPECT_EQ(ParamTypeName(ParamType::kJson), "json");
+  EXPECT_EQ(kParamTypeNames.Parse("bool", "parameter type").status().code(),
+            StatusCode::kInvalidArgument);
+}
 
 TEST_F(ParameterStoreTest, StartsWithTheReplacedSolutionsDefaults) {
   EXPECT_TRUE(params_->GetBool(kEnableAutomaticTraining));

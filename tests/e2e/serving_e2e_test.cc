@@ -4,14 +4,10 @@
 // one serving; a restart serves the same version again.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <random>
-#include <thread>
 
 #include "core/temp_dir.h"
 #include "models/testing.h"
@@ -100,13 +96,7 @@ TEST_F(ServingE2E, ImportDeployDetectSwitchRescaleRollbackRestart) {
   // Hostile images: 400 naming the problem, and the server keeps serving.
   auto client = server->Client();
   std::string png = Pattern(false, 5);
-  std::string huge = png;
-  for (int off : {16, 20}) {
-    huge[off] = 0;
-    huge[off + 1] = 0x01;
-    huge[off + 2] = static_cast<char>(0x86);
-    huge[off + 3] = static_cast<char>(0xA0);
-  }
+  std::string huge = models::testing::WithHugeDimensions(png);
   for (const std::string& bad :
        {png.substr(0, png.size() / 3), huge, std::string(), std::string("text named .jpg\n"),
         std::string("\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01", 12)}) {
@@ -116,50 +106,24 @@ TEST_F(ServingE2E, ImportDeployDetectSwitchRescaleRollbackRestart) {
   }
 
   // Load: 3 clients keep detecting across v1 -> v2, units 1 -> 4 -> 1 and a rollback.
-  std::atomic<bool> stop{false};
-  std::atomic<int64_t> ok{0}, failed{0}, by_v2{0};
-  // Notified after every request and when a client ends; at_least below blocks on it.
-  std::mutex progress_mu;
-  std::condition_variable progress;
-  int clients_ended = 0;  // guarded by progress_mu
-  auto notify = [&](int ended) {
-    {
-      std::lock_guard lock(progress_mu);
-      clients_ended += ended;
-    }
-    progress.notify_all();
-  };
-  std::vector<std::thread> clients;
   const std::string url = server->url();
-  for (int t = 0; t < 3; ++t) {
-    clients.emplace_back([&] {
-      auto c = server->Client();  // sends the admin token
-      c->SetTimeoutSeconds(60);
-      for (int i = 0; i < 2000 && !stop.load(); ++i, notify(0)) {
-        auto r = c->Send("POST", "/v1/detect?MinConfidence=0", png, "image/png");
-        json j = r.ok() ? json::parse(r->body, nullptr, false) : json();
-        if (!r.ok() || r->status != 200 || !j.contains("ModelVersion") ||
-            j["ModelVersion"] != r->headers["x-loupe-model-version"]) {
-          ++failed;
-          ADD_FAILURE() << (r.ok() ? r->body : r.status().ToString());
-          continue;
-        }
-        ++ok;
-        if (j["ModelVersion"] == "v2") ++by_v2;
+  models::testing::LoadClients load(3, 2000, [&]() -> models::testing::LoadClients::Request {
+    std::shared_ptr<server::HttpClient> c = server->Client();  // sends the admin token
+    c->SetTimeoutSeconds(60);
+    return [c, &png]() -> Result<std::string> {
+      auto r = c->Send("POST", "/v1/detect?MinConfidence=0", png, "image/png");
+      if (!r.ok()) return r.status();
+      json j = json::parse(r->body, nullptr, false);
+      if (r->status != 200 || !j.contains("ModelVersion") ||
+          j["ModelVersion"] != r->headers["x-loupe-model-version"]) {
+        return InternalError(r->body);
       }
-      notify(1);
-    });
-  }
+      return j["ModelVersion"].get<std::string>();
+    };
+  });
   // Blocks (at most 60 s) until the clients did `n` more good requests; false if one failed,
   // all ended or the time ran out first.
-  auto at_least = [&](int64_t n) {
-    int64_t target = ok.load() + n;
-    std::unique_lock lock(progress_mu);
-    progress.wait_for(lock, std::chrono::seconds(60), [&] {
-      return ok.load() >= target || failed.load() > 0 || clients_ended == 3;
-    });
-    return ok.load() >= target;
-  };
+  auto at_least = [&](int64_t n) { return load.WaitFor(n, std::chrono::seconds(60)); };
   EXPECT_TRUE(at_least(5));
   EXPECT_EQ(RunCli(url, {"models", "deploy", "v2"}).exit_code, 0);
   EXPECT_TRUE(at_least(5));
@@ -171,10 +135,9 @@ TEST_F(ServingE2E, ImportDeployDetectSwitchRescaleRollbackRestart) {
   EXPECT_EQ(back.exit_code, 0) << back.err;
   EXPECT_NE(back.out.find("v1 RUNNING"), std::string::npos) << back.out;
   EXPECT_TRUE(at_least(5));
-  stop = true;
-  for (auto& c : clients) c.join();
-  EXPECT_EQ(failed.load(), 0);
-  EXPECT_GT(by_v2.load(), 0);
+  load.Stop();
+  EXPECT_EQ(load.failed(), 0) << load.FailureReport();
+  EXPECT_GT(load.AnsweredBy("v2"), 0);
 
   // A version whose start fails (its backbone hash does not match) leaves v1 serving.
   fs::copy(model_, dir_.path() / "broken", fs::copy_options::recursive);

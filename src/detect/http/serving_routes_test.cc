@@ -2,10 +2,7 @@
 // load test across a blue/green switch, a rescale and a rollback.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <condition_variable>
 #include <fstream>
-#include <mutex>
 #include <thread>
 
 #include "detect/http/detect_routes.h"
@@ -163,13 +160,7 @@ TEST_F(ServingRoutesTest, HostileImagesGet400AndTheServerKeepsServing) {
   Import();
   ASSERT_EQ(Call("POST", "/v1/models/v1/deploy").status, 200);
   std::string png = SolidPng(80, 80, 0, 200, 0);
-  std::string huge = png;
-  for (int off : {16, 20}) {
-    huge[off] = 0;
-    huge[off + 1] = 0x01;
-    huge[off + 2] = static_cast<char>(0x86);
-    huge[off + 3] = static_cast<char>(0xA0);
-  }
+  std::string huge = models::testing::WithHugeDimensions(png);
   for (const std::string& bad :
        {png.substr(0, 60), huge, std::string(), std::string("plain text, named .jpg"),
         std::string("\xFF\xD8\xFF\xE0\x00\x10JFIF", 10)}) {
@@ -202,50 +193,23 @@ TEST_F(ServingRoutesTest, ZeroFailedRequestsAcrossSwitchRescaleAndRollback) {
   Import();
   Import();
   ASSERT_EQ(Call("POST", "/v1/models/v1/deploy").status, 200);
-  std::atomic<bool> stop{false};
-  std::atomic<int64_t> ok{0};
-  std::atomic<int64_t> failed{0};
-  std::atomic<int64_t> by_v2{0};
-  // Notified after every request and when a client ends; wait_for below blocks on it.
-  std::mutex progress_mu;
-  std::condition_variable progress;
-  int clients_ended = 0;  // guarded by progress_mu
-  auto notify = [&](int ended) {
-    {
-      std::lock_guard lock(progress_mu);
-      clients_ended += ended;
-    }
-    progress.notify_all();
-  };
   const std::string png = SolidPng(96, 96, 180, 40, 40);
-  std::vector<std::thread> clients;
-  for (int t = 0; t < 4; ++t) {
-    clients.emplace_back([&] {
-      auto c = std::move(HttpClient::Create(base_)).value();
-      for (int i = 0; i < 3000 && !stop.load(); ++i, notify(0)) {
-        auto r = c->Send("POST", "/v1/detect?MinConfidence=0", png, "image/png");
-        json j = r.ok() ? json::parse(r->body, nullptr, false) : json();
-        if (!r.ok() || r->status != 200 || !j.contains("ModelVersion") ||
-            j["ModelVersion"] != r->headers["x-loupe-model-version"] ||
-            j["CustomLabels"][0]["Name"] != "red") {
-          ++failed;
-          ADD_FAILURE() << (r.ok() ? r->body : r.status().ToString());
-          continue;
-        }
-        ++ok;
-        if (j["ModelVersion"] == "v2") ++by_v2;
+  models::testing::LoadClients load(4, 3000, [&]() -> models::testing::LoadClients::Request {
+    std::shared_ptr<HttpClient> c = std::move(HttpClient::Create(base_)).value();
+    return [c, &png]() -> Result<std::string> {
+      auto r = c->Send("POST", "/v1/detect?MinConfidence=0", png, "image/png");
+      if (!r.ok()) return r.status();
+      json j = json::parse(r->body, nullptr, false);
+      if (r->status != 200 || !j.contains("ModelVersion") ||
+          j["ModelVersion"] != r->headers["x-loupe-model-version"] ||
+          j["CustomLabels"][0]["Name"] != "red") {
+        return InternalError(r->body);
       }
-      notify(1);
-    });
-  }
+      return j["ModelVersion"].get<std::string>();
+    };
+  });
   // Blocks (at most 30 s) until the clients did `n` more good requests, one failed, or all ended.
-  auto wait_for = [&](int64_t n) {
-    int64_t target = ok.load() + n;
-    std::unique_lock lock(progress_mu);
-    progress.wait_for(lock, std::chrono::seconds(30), [&] {
-      return ok.load() >= target || failed.load() > 0 || clients_ended == 4;
-    });
-  };
+  auto wait_for = [&](int64_t n) { load.WaitFor(n, std::chrono::seconds(30)); };
   wait_for(40);
   EXPECT_EQ(Call("POST", "/v1/models/v2/deploy").status, 200);
   wait_for(40);
@@ -258,11 +222,10 @@ TEST_F(ServingRoutesTest, ZeroFailedRequestsAcrossSwitchRescaleAndRollback) {
   EXPECT_EQ(back.status, 200) << back.body;
   EXPECT_EQ(Body(back)["version"], "v1");
   wait_for(40);
-  stop = true;
-  for (auto& c : clients) c.join();
-  EXPECT_EQ(failed.load(), 0);
-  EXPECT_GE(ok.load(), 200);
-  EXPECT_GT(by_v2.load(), 0);
+  load.Stop();
+  EXPECT_EQ(load.failed(), 0) << load.FailureReport();
+  EXPECT_GE(load.ok(), 200);
+  EXPECT_GT(load.AnsweredBy("v2"), 0);
   json endpoint = Body(Call("GET", "/v1/endpoints/production"));
   EXPECT_EQ(endpoint["version"], "v1");
   EXPECT_EQ(endpoint["history"].size(), 3u);
