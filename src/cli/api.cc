@@ -1,5 +1,6 @@
 #include "cli/api.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -63,6 +64,46 @@ void PrintJson(const nlohmann::json& j) { std::cout << j.dump(2) << "\n"; }
 std::string Text(const nlohmann::json& v) {
   if (v.is_null()) return "-";
   return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+void CallAndPrint(const ClientOptions& options, int* exit_code, std::string_view method,
+                  const std::string& path, const std::string& body,
+                  const std::function<void(const json&)>& print) {
+  auto r = Api(options).CallJson(method, path, body);
+  if (!r) return void(*exit_code = 1);
+  options.json ? PrintJson(*r) : print(*r);
+}
+
+void CallAndSay(const ClientOptions& options, int* exit_code, std::string_view method,
+                const std::string& path, const std::string& body, const std::string& done) {
+  if (!Api(options).CallJson(method, path, body)) return void(*exit_code = 1);
+  std::cout << done << "\n";
+}
+
+void PrintTable(const json& rows, const std::vector<Column>& columns) {
+  auto line = [&columns](auto cell) {
+    std::string out;
+    for (size_t i = 0; i < columns.size(); ++i) {
+      std::string text = cell(columns[i]);
+      if (i + 1 < columns.size()) text.resize(std::max(text.size(), columns[i].width), ' ');
+      out += text + (i + 1 < columns.size() ? " " : "\n");
+    }
+    std::fputs(out.c_str(), stdout);
+  };
+  line([](const Column& c) { return std::string(c.heading); });
+  for (const json& row : rows) {
+    line([&row](const Column& c) {
+      json::json_pointer at(c.pointer);
+      return row.contains(at) && !row.at(at).is_null() ? Text(row.at(at)) : std::string();
+    });
+  }
+}
+
+void PrintList(const ClientOptions& options, int* exit_code, const std::string& path,
+               const char* key, const std::vector<Column>& columns) {
+  CallAndPrint(options, exit_code, "GET", path, "", [key, &columns](const json& r) {
+    PrintTable(r.value(key, json::array()), columns);
+  });
 }
 
 }  // namespace loupe::cli

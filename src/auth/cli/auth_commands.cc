@@ -5,13 +5,11 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "cli/api.h"
@@ -21,8 +19,9 @@ namespace loupe::auth {
 namespace {
 
 using cli::Api;
+using cli::CallAndPrint;
+using cli::CallAndSay;
 using cli::ClientOptions;
-using cli::PrintJson;
 using cli::Text;
 using nlohmann::json;
 
@@ -30,23 +29,6 @@ std::string Teams(const json& teams) {
   std::string out;
   for (const json& t : teams) out += (out.empty() ? "" : ",") + t.get<std::string>();
   return out.empty() ? "-" : out;
-}
-
-// Sends one request; a failure (already reported by Api) sets *exit_code to 1. Otherwise
-// prints the answer: as JSON with --json, else with `print`.
-void CallAndPrint(const ClientOptions& options, int* exit_code, std::string_view method,
-                  const std::string& path, const std::string& body,
-                  const std::function<void(const json&)>& print) {
-  auto r = Api(options).CallJson(method, path, body);
-  if (!r) return void(*exit_code = 1);
-  options.json ? PrintJson(*r) : print(*r);
-}
-
-// Sends one request and says `done` on stdout when it succeeded (also with --json).
-void CallAndSay(const ClientOptions& options, int* exit_code, std::string_view method,
-                const std::string& path, const std::string& body, const std::string& done) {
-  if (!Api(options).CallJson(method, path, body)) return void(*exit_code = 1);
-  std::cout << done << "\n";
 }
 
 // Reads one line from stdin, without echo when stdin is a terminal.

@@ -11,9 +11,8 @@
 namespace loupe::events {
 namespace {
 
-using cli::Api;
+using cli::CallAndPrint;
 using cli::ClientOptions;
-using cli::PrintJson;
 using nlohmann::json;
 
 void AddEvents(CLI::App& app, const ClientOptions& options, int* exit_code) {
@@ -32,18 +31,16 @@ void AddEvents(CLI::App& app, const ClientOptions& options, int* exit_code) {
                  "ObjectCreated|ParameterChanged|TrainingPollDue|"
                  "HumanLoopCompleted");
   ls->callback([&options, exit_code, args] {
-    Api api(options);
     std::string path =
         "/v1/events?after=" + std::to_string(args->after) + "&limit=" + std::to_string(args->limit);
     if (!args->kind.empty()) path += "&kind=" + server::EncodeQuery(args->kind);
-    auto r = api.CallJson("GET", path);
-    if (!r) return void(*exit_code = 1);
-    if (options.json) return PrintJson(*r);
-    for (const json& e : (*r)["events"]) {
-      std::printf("%8lld  %s  %-20s %s\n", static_cast<long long>(e["id"].get<int64_t>()),
-                  e["time"].get<std::string>().c_str(), e["kind"].get<std::string>().c_str(),
-                  e["payload"].dump().c_str());
-    }
+    CallAndPrint(options, exit_code, "GET", path, "", [](json r) {
+      for (const json& e : r["events"]) {
+        std::printf("%8lld  %s  %-20s %s\n", static_cast<long long>(e["id"].get<int64_t>()),
+                    e["time"].get<std::string>().c_str(), e["kind"].get<std::string>().c_str(),
+                    e["payload"].dump().c_str());
+      }
+    });
   });
 }
 

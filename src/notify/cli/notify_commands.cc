@@ -1,14 +1,11 @@
 #include "notify/cli/notify_commands.h"
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "cli/api.h"
@@ -18,66 +15,17 @@ namespace loupe::notify {
 namespace {
 
 using cli::Api;
+using cli::CallAndPrint;
 using cli::ClientOptions;
-using cli::PrintJson;
+using cli::Column;
+using cli::PrintList;
 using cli::Text;
 using nlohmann::json;
 
-// A value as table text: "" for null, a string as it is, anything else as JSON.
-std::string CellText(const json& v) {
-  if (v.is_null()) return "";
-  return v.is_string() ? v.get<std::string>() : v.dump();
-}
-
-std::string Text(const json& j, const char* key) {
+// The value under `key` as table text; "" when `j` has none.
+std::string Field(const json& j, const char* key) {
   auto it = j.find(key);
-  return it == j.end() ? "" : CellText(*it);
-}
-
-// Sends one request and prints its answer: as JSON with --json, else with `print`. A failed
-// request (already reported by Api) sets *exit_code to 1.
-void CallAndPrint(const ClientOptions& options, int* exit_code, std::string_view method,
-                  const std::string& path, const std::string& body,
-                  const std::function<void(const json&)>& print) {
-  auto r = Api(options).CallJson(method, path, body);
-  if (!r) return void(*exit_code = 1);
-  options.json ? PrintJson(*r) : print(*r);
-}
-
-// A table column: its heading, the width it is padded to (not the last column) and the JSON
-// pointer of its cell in a row ("/id", "/subscription/endpoint").
-struct Column {
-  const char* heading;
-  size_t width;
-  const char* pointer;
-};
-
-// `rows` as a table under a line of headings; cells as Text shows them.
-void PrintTable(const json& rows, const std::vector<Column>& columns) {
-  auto line = [&columns](auto cell) {
-    std::string out;
-    for (size_t i = 0; i < columns.size(); ++i) {
-      std::string text = cell(columns[i]);
-      if (i + 1 < columns.size()) text.resize(std::max(text.size(), columns[i].width), ' ');
-      out += text + (i + 1 < columns.size() ? " " : "\n");
-    }
-    std::fputs(out.c_str(), stdout);
-  };
-  line([](const Column& c) { return std::string(c.heading); });
-  for (const json& row : rows) {
-    line([&row](const Column& c) {
-      json::json_pointer at(c.pointer);
-      return row.contains(at) ? CellText(row.at(at)) : std::string();
-    });
-  }
-}
-
-// GETs `path` and prints the array under `key` as a table (the whole answer with --json).
-void PrintList(const ClientOptions& options, int* exit_code, const std::string& path,
-               const char* key, const std::vector<Column>& columns) {
-  CallAndPrint(options, exit_code, "GET", path, "", [key, &columns](const json& r) {
-    PrintTable(r.value(key, json::array()), columns);
-  });
+  return it == j.end() || it->is_null() ? "" : Text(*it);
 }
 
 void AddSubscriptions(CLI::App& app, const ClientOptions& options, int* exit_code) {
@@ -118,8 +66,8 @@ void AddSubscriptions(CLI::App& app, const ClientOptions& options, int* exit_cod
       return void(*exit_code = 2);
     }
     CallAndPrint(options, exit_code, "POST", "/v1/subscriptions", body.dump(), [](const json& r) {
-      std::cout << "subscription " << Text(r, "id") << ": " << Text(r, "topic") << " -> "
-                << Text(r, "protocol") << " " << Text(r, "endpoint") << "\n";
+      std::cout << "subscription " << Field(r, "id") << ": " << Field(r, "topic") << " -> "
+                << Field(r, "protocol") << " " << Field(r, "endpoint") << "\n";
     });
   });
 
@@ -199,8 +147,8 @@ void AddNotifications(CLI::App& app, const ClientOptions& options, int* exit_cod
         {"Topic", pub->topic}, {"Type", pub->type}, {"Subject", pub->subject}, {"Detail", detail}};
     if (!pub->id.empty()) body["MessageId"] = pub->id;
     CallAndPrint(options, exit_code, "POST", "/v1/notifications", body.dump(), [](const json& r) {
-      std::cout << "message " << Text(r, "MessageId") << " (sequence " << Text(r, "Sequence") << ")"
-                << (r.value("Created", true) ? "" : " already published") << "\n";
+      std::cout << "message " << Field(r, "MessageId") << " (sequence " << Field(r, "Sequence")
+                << ")" << (r.value("Created", true) ? "" : " already published") << "\n";
     });
   });
 

@@ -12,9 +12,8 @@
 namespace loupe::review {
 namespace {
 
-using cli::Api;
+using cli::CallAndPrint;
 using cli::ClientOptions;
-using cli::PrintJson;
 using cli::Text;
 using nlohmann::json;
 
@@ -66,29 +65,24 @@ void RegisterReviewCommands(CLI::App& app, ClientOptions& options, int* exit_cod
   ls->callback([&options, exit_code, args] {
     std::string path = "/v1/human-loops?limit=" + std::to_string(args->limit);
     if (!args->status.empty()) path += "&status=" + server::EncodeQuery(args->status);
-    Api api(options);
-    auto r = api.CallJson("GET", path);
-    if (!r) return void(*exit_code = 1);
-    if (options.json) return PrintJson(*r);
-    std::printf("%-40s %-10s %-12s %6s %7s  %-24s %s\n", "NAME", "STATUS", "TEAM", "CONF",
-                "ANSWERS", "CREATED", "LABEL");
-    for (const json& l : (*r)["HumanLoopSummaries"]) {
-      std::string answers = Text(l["AnswersReceived"]) + "/" + Text(l["TaskCount"]);
-      std::printf("%-40s %-10s %-12s %6.1f %7s  %-24s %s\n", Text(l["HumanLoopName"]).c_str(),
-                  Text(l["HumanLoopStatus"]).c_str(), Text(l["Team"]).c_str(),
-                  l["ModelAnswer"]["Confidence"].get<double>(), answers.c_str(),
-                  Text(l["CreationTime"]).c_str(), Text(l["ConsolidatedLabel"]).c_str());
-    }
+    CallAndPrint(options, exit_code, "GET", path, "", [](json r) {
+      std::printf("%-40s %-10s %-12s %6s %7s  %-24s %s\n", "NAME", "STATUS", "TEAM", "CONF",
+                  "ANSWERS", "CREATED", "LABEL");
+      for (const json& l : r["HumanLoopSummaries"]) {
+        std::string answers = Text(l["AnswersReceived"]) + "/" + Text(l["TaskCount"]);
+        std::printf("%-40s %-10s %-12s %6.1f %7s  %-24s %s\n", Text(l["HumanLoopName"]).c_str(),
+                    Text(l["HumanLoopStatus"]).c_str(), Text(l["Team"]).c_str(),
+                    l["ModelAnswer"]["Confidence"].get<double>(), answers.c_str(),
+                    Text(l["CreationTime"]).c_str(), Text(l["ConsolidatedLabel"]).c_str());
+      }
+    });
   });
 
   auto* show = loops->add_subcommand("show", "Show one human loop");
   show->add_option("name", args->name, "Human loop name")->required();
   show->callback([&options, exit_code, args] {
-    Api api(options);
-    auto r = api.CallJson("GET", "/v1/human-loops/" + server::EncodePath(args->name));
-    if (!r) return void(*exit_code = 1);
-    if (options.json) return PrintJson(*r);
-    PrintLoop(*r);
+    CallAndPrint(options, exit_code, "GET", "/v1/human-loops/" + server::EncodePath(args->name), "",
+                 PrintLoop);
   });
 }
 

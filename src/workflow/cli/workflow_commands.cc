@@ -4,7 +4,6 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <optional>
 
 #include "cli/api.h"
 #include "core/file.h"
@@ -14,16 +13,11 @@ namespace loupe::workflow {
 namespace {
 
 using cli::Api;
+using cli::CallAndPrint;
 using cli::ClientOptions;
 using cli::PrintJson;
 using cli::Text;
 using nlohmann::json;
-
-std::optional<json> CallJson(const ClientOptions& options, std::string_view method,
-                             const std::string& path, const std::string& body = "") {
-  Api api(options);
-  return api.CallJson(method, path, body);
-}
 
 std::string Shorten(std::string s, size_t max) {
   if (s.size() > max) s = s.substr(0, max - 3) + "...";
@@ -85,38 +79,36 @@ void AddExecutions(CLI::App& app, const ClientOptions& options, int* exit_code) 
       path += "&state_machine=" + server::EncodeQuery(args->state_machine);
     }
     if (!args->status.empty()) path += "&status=" + server::EncodeQuery(args->status);
-    auto r = CallJson(options, "GET", path);
-    if (!r) return void(*exit_code = 1);
-    if (options.json) return PrintJson(*r);
-    std::printf("%-48s %-10s %-24s %-24s %s\n", "ID", "STATUS", "STARTED", "STATE", "ERROR");
-    for (const json& e : (*r)["executions"]) {
-      std::printf("%-48s %-10s %-24s %-24s %s\n", Text(e["id"]).c_str(), Text(e["status"]).c_str(),
-                  Text(e["start_time"]).c_str(), Text(e["current_state"]).c_str(),
-                  Text(e["error"]).c_str());
-    }
+    CallAndPrint(options, exit_code, "GET", path, "", [](json r) {
+      std::printf("%-48s %-10s %-24s %-24s %s\n", "ID", "STATUS", "STARTED", "STATE", "ERROR");
+      for (const json& e : r["executions"]) {
+        std::printf("%-48s %-10s %-24s %-24s %s\n", Text(e["id"]).c_str(),
+                    Text(e["status"]).c_str(), Text(e["start_time"]).c_str(),
+                    Text(e["current_state"]).c_str(), Text(e["error"]).c_str());
+      }
+    });
   });
 
   auto* show = ex->add_subcommand("show", "Show one execution");
   show->add_option("id", args->id, "Execution id, <state machine>:<name>")->required();
   show->callback([&options, exit_code, args] {
-    auto r = CallJson(options, "GET", "/v1/executions/" + server::EncodePath(args->id));
-    if (!r) return void(*exit_code = 1);
-    options.json ? PrintJson(*r) : PrintExecution(*r);
+    CallAndPrint(options, exit_code, "GET", "/v1/executions/" + server::EncodePath(args->id), "",
+                 PrintExecution);
   });
 
   auto* history = ex->add_subcommand("history", "An execution's history, oldest first");
   history->add_option("id", args->id, "Execution id")->required();
   history->callback([&options, exit_code, args] {
-    auto r = CallJson(options, "GET",
-                      "/v1/executions/" + server::EncodePath(args->id) + "/history?limit=10000");
-    if (!r) return void(*exit_code = 1);
-    if (options.json) return PrintJson(*r);
-    std::printf("%4s  %-24s %-20s %-20s %s\n", "ID", "TIME", "TYPE", "STATE", "DETAIL");
-    for (const json& ev : (*r)["events"]) {
-      std::printf("%4s  %-24s %-20s %-20s %s\n", Text(ev["id"]).c_str(), Text(ev["time"]).c_str(),
-                  Text(ev["type"]).c_str(), Text(ev["state"]).c_str(),
-                  Shorten(EventSummary(ev), 100).c_str());
-    }
+    CallAndPrint(
+        options, exit_code, "GET",
+        "/v1/executions/" + server::EncodePath(args->id) + "/history?limit=10000", "", [](json r) {
+          std::printf("%4s  %-24s %-20s %-20s %s\n", "ID", "TIME", "TYPE", "STATE", "DETAIL");
+          for (const json& ev : r["events"]) {
+            std::printf("%4s  %-24s %-20s %-20s %s\n", Text(ev["id"]).c_str(),
+                        Text(ev["time"]).c_str(), Text(ev["type"]).c_str(),
+                        Text(ev["state"]).c_str(), Shorten(EventSummary(ev), 100).c_str());
+          }
+        });
   });
 
   auto* start = ex->add_subcommand("start", "Start an execution (idempotent by --name)");
@@ -142,11 +134,10 @@ void AddExecutions(CLI::App& app, const ClientOptions& options, int* exit_code) 
     }
     json body = {{"state_machine", args->state_machine}, {"input", input}};
     if (!args->name.empty()) body["name"] = args->name;
-    auto r = CallJson(options, "POST", "/v1/executions", body.dump());
-    if (!r) return void(*exit_code = 1);
-    if (options.json) return PrintJson(*r);
-    std::printf("%s %s%s\n", Text((*r)["id"]).c_str(), Text((*r)["status"]).c_str(),
-                (*r).value("created", true) ? "" : " (already existed)");
+    CallAndPrint(options, exit_code, "POST", "/v1/executions", body.dump(), [](json r) {
+      std::printf("%s %s%s\n", Text(r["id"]).c_str(), Text(r["status"]).c_str(),
+                  r.value("created", true) ? "" : " (already existed)");
+    });
   });
 
   auto* stop = ex->add_subcommand("stop", "Abort a running execution");
@@ -157,11 +148,10 @@ void AddExecutions(CLI::App& app, const ClientOptions& options, int* exit_code) 
     json body = json::object();
     if (!args->error.empty()) body["error"] = args->error;
     if (!args->cause.empty()) body["cause"] = args->cause;
-    auto r = CallJson(options, "POST", "/v1/executions/" + server::EncodePath(args->id) + "/stop",
-                      body.dump());
-    if (!r) return void(*exit_code = 1);
-    if (options.json) return PrintJson(*r);
-    std::printf("%s %s\n", Text((*r)["id"]).c_str(), Text((*r)["status"]).c_str());
+    CallAndPrint(
+        options, exit_code, "POST", "/v1/executions/" + server::EncodePath(args->id) + "/stop",
+        body.dump(),
+        [](json r) { std::printf("%s %s\n", Text(r["id"]).c_str(), Text(r["status"]).c_str()); });
   });
 }
 
@@ -171,19 +161,18 @@ void AddStateMachines(CLI::App& app, const ClientOptions& options, int* exit_cod
   auto name = std::make_shared<std::string>();
   auto* ls = sm->add_subcommand("ls", "List state machines");
   ls->callback([&options, exit_code] {
-    auto r = CallJson(options, "GET", "/v1/state-machines");
-    if (!r) return void(*exit_code = 1);
-    if (options.json) return PrintJson(*r);
-    std::printf("%-32s %8s  %-24s %s\n", "NAME", "REVISION", "CREATED", "COMMENT");
-    for (const json& m : (*r)["state_machines"]) {
-      std::printf("%-32s %8s  %-24s %s\n", Text(m["name"]).c_str(), Text(m["revision"]).c_str(),
-                  Text(m["created"]).c_str(), Text(m.value("comment", json(""))).c_str());
-    }
+    CallAndPrint(options, exit_code, "GET", "/v1/state-machines", "", [](json r) {
+      std::printf("%-32s %8s  %-24s %s\n", "NAME", "REVISION", "CREATED", "COMMENT");
+      for (const json& m : r["state_machines"]) {
+        std::printf("%-32s %8s  %-24s %s\n", Text(m["name"]).c_str(), Text(m["revision"]).c_str(),
+                    Text(m["created"]).c_str(), Text(m.value("comment", json(""))).c_str());
+      }
+    });
   });
   auto* show = sm->add_subcommand("show", "Print a state machine's definition (JSON)");
   show->add_option("name", *name, "State machine name")->required();
   show->callback([&options, exit_code, name] {
-    auto r = CallJson(options, "GET", "/v1/state-machines/" + server::EncodePath(*name));
+    auto r = Api(options).CallJson("GET", "/v1/state-machines/" + server::EncodePath(*name));
     if (!r) return void(*exit_code = 1);
     PrintJson(options.json ? *r : (*r)["definition"]);
   });
