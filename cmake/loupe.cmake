@@ -87,4 +87,24 @@ function(_loupe_tests test tests)
   add_test(NAME ${test} COMMAND loupe_${test}_test)
   set_tests_properties(${test} PROPERTIES ENVIRONMENT
                        "LOUPE_SOURCE_DIR=${PROJECT_SOURCE_DIR};LOUPE_BINARY_DIR=${PROJECT_BINARY_DIR}")
+  loupe_engine_variant(${test} loupe_${test}_test ${tests})
+endfunction()
+
+# loupe_engine_variant(<test> <target> <sources...>): if a source opens its database through
+# the test helpers of db/testing.h (directly or
+# through a fixture that does), registers CTest `<test>_postgres`: the same binary, run with
+# LOUPE_TEST_DB=postgres, so every database test holds on both engines.
+function(loupe_engine_variant test target)
+  set(uses_db FALSE)
+  foreach(f ${ARGN})
+    file(READ ${f} text)
+    if(text MATCHES "OpenTestDatabase|support/foundation\\.h|store/testing\\.h|review/testing\\.h|notifier_test_fixture\\.h")
+      set(uses_db TRUE)
+    endif()
+  endforeach()
+  if(uses_db)
+    add_test(NAME ${test}_postgres COMMAND ${target})
+    set_tests_properties(${test}_postgres PROPERTIES ENVIRONMENT
+                         "LOUPE_TEST_DB=postgres;LOUPE_SOURCE_DIR=${PROJECT_SOURCE_DIR};LOUPE_BINARY_DIR=${PROJECT_BINARY_DIR}")
+  endif()
 endfunction()

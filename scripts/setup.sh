@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates
-  libsqlite3-dev sqlite3 nlohmann-json3-dev libcpp-httplib-dev libspdlog-dev libfmt-dev
+  libsqlite3-dev sqlite3 libpq-dev postgresql-15 libpugixml-dev nlohmann-json3-dev libcpp-httplib-dev libspdlog-dev libfmt-dev
   libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libsodium-dev libcurl4-openssl-dev
   libssl-dev libopencv-dev libturbojpeg0-dev libtorch-dev libopenblas0-pthread liblinear-dev
   clang-format clang-tidy curl python3 python3-numpy python3-opencv python3-torch librsvg2-bin

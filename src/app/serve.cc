@@ -77,6 +77,26 @@ void RegisterServeCommand(CLI::App& app, ServeOptions& options, int* exit_code) 
   serve->set_config("--config", "", "Read options from a TOML/INI file (keys = long options)");
   serve->add_option("--data", options.data_dir, "Data directory (created if missing)")
       ->capture_default_str();
+  serve
+      ->add_option("--db", options.database,
+                   "Database: postgres://user:pass@host:port/db for PostgreSQL (env LOUPE_DB); "
+                   "default SQLite in the data directory")
+      ->envname("LOUPE_DB");
+  serve
+      ->add_option("--store", options.store,
+                   "Object store: s3://bucket[/prefix] for an S3-compatible bucket (env "
+                   "LOUPE_STORE; credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, "
+                   "AWS_SESSION_TOKEN); default the folder <data>/objects")
+      ->envname("LOUPE_STORE");
+  serve
+      ->add_option("--s3-endpoint", options.s3_endpoint,
+                   "S3 endpoint URL, e.g. http://minio:9000 (env LOUPE_S3_ENDPOINT); default AWS")
+      ->envname("LOUPE_S3_ENDPOINT");
+  serve->add_option("--s3-region", options.s3_region, "S3 region (env LOUPE_S3_REGION)")
+      ->envname("LOUPE_S3_REGION")
+      ->capture_default_str();
+  serve->add_flag("--s3-virtual-hosted", options.s3_virtual_hosted,
+                  "Address the bucket as bucket.endpoint instead of endpoint/bucket");
   serve->add_option("--bind", options.bind, "Address to listen on")->capture_default_str();
   serve->add_option("--port", options.port, "Port to listen on (0 = pick a free port)")
       ->check(CLI::Range(0, 65535))
@@ -115,6 +135,9 @@ int Serve(const ServeOptions& options) {
   if (Status s = InstallSignalHandlers(); !s.ok()) return Fail(s);
   ServicesOptions services_options;
   services_options.data_dir = options.data_dir;
+  services_options.database = options.database;
+  services_options.store = {options.store, options.s3_endpoint, options.s3_region,
+                            !options.s3_virtual_hosted};
   services_options.console_dir = ConsoleDir(options.web_dir);
   services_options.version = kVersion;
   services_options.train_augmentations = options.train_augmentations;

@@ -10,6 +10,13 @@ namespace loupe::app {
 
 struct ServeOptions {
   std::string data_dir = "./loupe-data";
+  // The database: empty = SQLite at <data>/loupe.db (the default); postgres://... = PostgreSQL.
+  std::string database;
+  // The object store: empty = the folder <data>/objects (the default); s3://bucket[/prefix] = S3.
+  std::string store;
+  std::string s3_endpoint;
+  std::string s3_region = "us-east-1";
+  bool s3_virtual_hosted = false;
   std::string bind = "127.0.0.1";
   int port = 8080;
   int max_body_mb = 15;

@@ -7,7 +7,7 @@
 
 #include "auth/http/auth_routes.h"
 #include "console/http/static_routes.h"
-#include "db/sqlite_database.h"
+#include "db/open.h"
 #include "detect/http/detect_routes.h"
 #include "events/http/event_routes.h"
 #include "models/http/model_routes.h"
@@ -17,6 +17,7 @@
 #include "review/http/review_routes.h"
 #include "server/service_routes.h"
 #include "store/http/object_routes.h"
+#include "store/open.h"
 #include "training/http/training_routes.h"
 #include "workflow/http/workflow_routes.h"
 
@@ -27,10 +28,12 @@ namespace {
 // output.json could not be written at the time are finished.
 constexpr std::chrono::seconds kReviewSweepPeriod{30};
 
-// What /healthz checks: the database answers a query.
-Status DatabaseHealth(db::Database& db) {
+// What /healthz checks: the database answers a query and the object store its storage.
+Status Health(db::Database& db, const store::ObjectStore& store) {
   Status s = db.Read([](db::Transaction& tx) { return tx.Query("SELECT 1").status(); });
-  return s.ok() ? s : UnavailableError("database: " + s.message());
+  if (!s.ok()) return UnavailableError("database: " + s.message());
+  s = store.Health();
+  return s.ok() ? s : UnavailableError("object store: " + s.message());
 }
 
 }  // namespace
@@ -67,13 +70,16 @@ Status Services::BuildAll(const ServicesOptions& options) {
   // Foundation: the database, the event log, the operator parameters, the object store. New
   // objects are indexed as training images and become ObjectCreated events in the store's
   // transaction.
-  ASSIGN_OR_RETURN(db_, db::OpenSqlite((data / "loupe.db").string()));
+  std::string database = options.database.empty() ? (data / "loupe.db").string() : options.database;
+  ASSIGN_OR_RETURN(db_, db::OpenDatabase(database));
+  spdlog::info("serve: database {}", db::RedactedSpec(database));
   ASSIGN_OR_RETURN(events_, events::EventLog::Open(*db_, clock_));
   ASSIGN_OR_RETURN(params_, params::ParameterStore::Open(*db_, clock_, *events_));
   ASSIGN_OR_RETURN(training_set_, training::TrainingSet::Open(*db_, clock_));
   object_events_ = std::make_unique<events::ObjectEvents>(*events_);
   object_events_->Also(*training_set_);
-  ASSIGN_OR_RETURN(store_, store::LocalObjectStore::Open(data, *db_, clock_, object_events_.get()));
+  ASSIGN_OR_RETURN(store_, store::OpenObjectStore(options.store, data, *db_, clock_,
+                                                  object_events_.get()));
   RETURN_IF_ERROR(Started(store_->Start(), [this] { store_->Stop(); }));
   RETURN_IF_ERROR(training_set_->Backfill(*store_).status());
 
@@ -141,7 +147,7 @@ Status Services::BuildAll(const ServicesOptions& options) {
 }
 
 void Services::AddRoutes(const ServicesOptions& options) {
-  server::AddServiceRoutes(router_, {options.version, [this] { return DatabaseHealth(*db_); },
+  server::AddServiceRoutes(router_, {options.version, [this] { return Health(*db_, *store_); },
                                      [this] {
                                        std::string text;
                                        {

@@ -42,7 +42,8 @@
 #include "review/pipeline_review.h"
 #include "review/review_service.h"
 #include "server/router.h"
-#include "store/local_object_store.h"
+#include "store/object_store.h"
+#include "store/open.h"
 #include "training/pipeline_trainer.h"
 #include "training/training_runner.h"
 #include "training/training_set.h"
@@ -54,6 +55,8 @@ namespace loupe::app {
 
 struct ServicesOptions {
   std::filesystem::path data_dir;     // created if missing
+  std::string database;               // db::OpenDatabase spec; empty = <data_dir>/loupe.db
+  store::StoreOptions store;          // empty spec = the folder <data_dir>/objects
   std::filesystem::path console_dir;  // the built web console, served at `/`
   std::string version;                // reported by /healthz
   int train_augmentations = 3;
@@ -95,7 +98,7 @@ class Services {
   std::unique_ptr<params::ParameterStore> params_;
   std::unique_ptr<training::TrainingSet> training_set_;
   std::unique_ptr<events::ObjectEvents> object_events_;
-  std::unique_ptr<store::LocalObjectStore> store_;
+  std::unique_ptr<store::ObjectStore> store_;
   std::unique_ptr<auth::AuthStore> auth_store_;
   auth::BootstrapResult bootstrap_;
   std::unique_ptr<auth::LoginLimiter> login_limiter_;

@@ -4,7 +4,7 @@
 
 #include "auth/password.h"
 #include "core/temp_dir.h"
-#include "db/sqlite_database.h"
+#include "db/testing.h"
 
 namespace loupe::auth {
 namespace {
@@ -15,7 +15,7 @@ using std::chrono::minutes;
 class AuthStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(db::OpenSqlite((dir_.path() / "loupe.db").string())).value();
+    db_ = db::testing::OpenTestDatabase(dir_.path());
     store_ = std::move(AuthStore::Open(*db_, clock_)).value();
   }
   User MakeUser(const std::string& name, Role role, std::vector<std::string> teams = {}) {

@@ -60,6 +60,12 @@ class Transaction {
   // Registers `fn` to run after this transaction commits (never if it rolls back), on the
   // committing thread, outside the database's locks. For waking waiters and refreshing caches.
   virtual void OnCommit(std::function<void()> fn) = 0;
+  // Orders this transaction's appends to the log `name` with every other writer's, across
+  // processes, until it ends: call before inserting into a table whose readers page by an
+  // increasing id, so ids commit in the order they were assigned and a reader that saw id N
+  // never later finds a smaller one (PostgreSQL's sequences assign ids at insert, not commit).
+  // A no-op on SQLite, whose writers are serialised anyway.
+  virtual Status SerializeAppends(std::string_view name) = 0;
 };
 
 // A numbered schema change of one module. Versions start at 1 and increase by 1.

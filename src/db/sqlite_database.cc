@@ -168,6 +168,7 @@ class SqliteTransaction final : public Transaction {
     return rows;
   }
   void OnCommit(std::function<void()> fn) override { on_commit_.push_back(std::move(fn)); }
+  Status SerializeAppends(std::string_view /*name*/) override { return Status::Ok(); }
 
   std::vector<std::function<void()>> TakeOnCommit() { return std::move(on_commit_); }
 

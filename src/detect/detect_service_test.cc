@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/temp_dir.h"
-#include "db/sqlite_database.h"
+#include "db/testing.h"
 #include "models/testing.h"
 #include "store/local_object_store.h"
 
@@ -15,7 +15,7 @@ using models::testing::SolidPng;
 class DetectServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(db::OpenSqlite((dir_.path() / "d.db").string())).value();
+    db_ = db::testing::OpenTestDatabase(dir_.path());
     store_ = std::move(store::LocalObjectStore::Open(dir_.path() / "data", *db_, clock_, nullptr))
                  .value();
     registry_ = std::move(models::ModelRegistry::Open(*db_, clock_, *store_)).value();

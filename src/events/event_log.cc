@@ -37,6 +37,7 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(db::Database& db, const Clock& 
 
 Result<EventId> EventLog::Append(db::Transaction& tx, EventKind kind,
                                  const nlohmann::json& payload) {
+  RETURN_IF_ERROR(tx.SerializeAppends("events"));
   ASSIGN_OR_RETURN(
       auto row,
       tx.QueryOne("INSERT INTO events(kind, payload, time_ms) VALUES (?, ?, ?) "

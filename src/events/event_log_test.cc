@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/temp_dir.h"
-#include "db/sqlite_database.h"
+#include "db/testing.h"
 
 namespace loupe::events {
 namespace {
@@ -14,7 +14,7 @@ namespace {
 class EventLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(db::OpenSqlite((dir_.path() / "e.db").string())).value();
+    db_ = db::testing::OpenTestDatabase(dir_.path());
     log_ = std::move(EventLog::Open(*db_, clock_)).value();
   }
   TempDir dir_;

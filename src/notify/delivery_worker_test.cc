@@ -10,6 +10,7 @@
 #include "notify/notifier_test_fixture.h"
 #include "notify/signature.h"
 #include "notify/testing.h"
+#include "db/testing.h"
 
 namespace loupe::notify {
 namespace {
@@ -145,7 +146,7 @@ TEST_F(NotifierTest, SilentEndpointTimesOutAndCountsAsFailure) {
 TEST(NotifierWorkersTest, StopCancelsAnAttemptInFlightWithoutCountingIt) {
   TempDir dir;
   SystemClock clock;
-  auto db = std::move(db::OpenSqlite((dir.path() / "c.db").string())).value();
+  auto db = db::testing::OpenTestDatabase(dir.path());
   NotifierOptions options;
   options.transport.total_timeout = std::chrono::seconds(60);
   auto notifier = std::move(Notifier::Open(*db, clock, options)).value();
@@ -205,7 +206,7 @@ TEST_F(NotifierTest, ClaimedButUnfinishedDeliveryIsRetriedAfterTheClaimExpires) 
 TEST(NotifierWorkersTest, WorkersDeliverWhenAMessageIsPublished) {
   TempDir dir;
   SystemClock clock;
-  auto db = std::move(db::OpenSqlite((dir.path() / "w.db").string())).value();
+  auto db = db::testing::OpenTestDatabase(dir.path());
   auto notifier = std::move(Notifier::Open(*db, clock)).value();
   WebhookReceiver receiver;
   ASSERT_TRUE(

@@ -11,7 +11,7 @@
 
 #include "core/clock.h"
 #include "core/temp_dir.h"
-#include "db/sqlite_database.h"
+#include "db/testing.h"
 #include "notify/notifier.h"
 
 namespace loupe::notify {
@@ -23,7 +23,7 @@ inline constexpr const char* kSecret = "a-webhook-secret-of-some-length";
 class NotifierTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(db::OpenSqlite((dir_.path() / "n.db").string())).value();
+    db_ = db::testing::OpenTestDatabase(dir_.path());
     options_.transport.connect_timeout = std::chrono::milliseconds(2000);
     options_.transport.total_timeout = std::chrono::milliseconds(5000);
     Reopen();

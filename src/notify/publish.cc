@@ -54,6 +54,7 @@ Result<PublishResult> Notifier::Publish(db::Transaction& tx, const PublishReques
   }
   int64_t now = ToUnixMillis(clock_.Now());
   std::string topic(TopicName(request.topic));
+  RETURN_IF_ERROR(tx.SerializeAppends("notify_messages"));  // the feed pages by sequence
   ASSIGN_OR_RETURN(auto row, tx.QueryOne("INSERT INTO notify_messages(message_id, topic, type, "
                                          "subject, detail, time_ms) VALUES (?, ?, ?, ?, ?, ?) "
                                          "RETURNING sequence",

@@ -6,7 +6,8 @@
 #include <vector>
 
 #include "core/temp_dir.h"
-#include "db/sqlite_database.h"
+#include "db/open.h"
+#include "db/testing.h"
 
 namespace loupe::params {
 namespace {
@@ -20,11 +21,12 @@ class ParameterStoreTest : public ::testing::Test {
     params_.reset();
     events_.reset();
     db_.reset();
-    db_ = std::move(db::OpenSqlite((dir_.path() / "p.db").string())).value();
+    db_ = std::move(db::OpenDatabase(database_)).value();
     events_ = std::move(events::EventLog::Open(*db_, clock_)).value();
     params_ = std::move(ParameterStore::Open(*db_, clock_, *events_)).value();
   }
   TempDir dir_;
+  const std::string database_ = db::testing::FreshDatabase(dir_.path());  // reopened by Reopen
   FakeClock clock_;
   std::unique_ptr<db::Database> db_;
   std::unique_ptr<events::EventLog> events_;

@@ -11,35 +11,10 @@
 
 #include "core/sha256.h"
 #include "store/local_object_store.h"
+#include "store/object_index.h"
 #include "store/posix_file.h"
 
 namespace loupe::store {
-namespace {
-
-// The smallest string greater than every string that starts with `prefix`, if there is one.
-std::optional<std::string> PrefixUpperBound(std::string_view prefix) {
-  std::string s(prefix);
-  while (!s.empty()) {
-    auto last = static_cast<unsigned char>(s.back());
-    if (last < 0xFF) {
-      s.back() = static_cast<char>(last + 1);
-      return s;
-    }
-    s.pop_back();
-  }
-  return std::nullopt;
-}
-
-ObjectInfo InfoFromRow(const db::Row& row) {
-  ObjectInfo info;
-  info.key = row.Text(0);
-  info.size = row.Int(1);
-  info.sha256 = row.Text(2);
-  info.modified = FromUnixMillis(row.Int(3));
-  return info;
-}
-
-}  // namespace
 
 Result<ObjectInfo> LocalObjectStore::Register(std::string_view key) {
   RETURN_IF_ERROR(ValidateKey(key));
@@ -79,7 +54,7 @@ Result<ObjectInfo> LocalObjectStore::RegisterLocked(const std::string& key,
                     "WHERE key = ?",
                     {key}));
     if (row.has_value() && row->Text(2) == content.sha256) {
-      info = InfoFromRow(*row);
+      info = index::InfoFromRow(*row);
       if (row->Int(1) != content.size || row->Int(4) != content.mtime_ns) {
         RETURN_IF_ERROR(tx.Exec("UPDATE objects SET size = ?, file_mtime_ns = ? WHERE key = ?",
                                 {content.size, content.mtime_ns, key})
@@ -190,46 +165,12 @@ bool LocalObjectStore::RetryPending() {
 }
 
 Result<ObjectInfo> LocalObjectStore::Head(std::string_view key) const {
-  RETURN_IF_ERROR(ValidateKey(key));
-  std::optional<ObjectInfo> info;
-  Status read = db_.Read([&](db::Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(std::optional<db::Row> row,
-                     tx.QueryOne("SELECT key, size, sha256, modified_ms FROM objects WHERE key = ?",
-                                 {std::string(key)}));
-    if (row.has_value()) info = InfoFromRow(*row);
-    return Status::Ok();
-  });
-  if (!read.ok()) return read;
-  if (!info.has_value()) return NotFoundError("no object '" + std::string(key) + "'");
-  return *std::move(info);
+  return index::Head(db_, "objects", key);
 }
 
 Result<ListPage> LocalObjectStore::List(std::string_view prefix, std::string_view page_token,
                                         int max_keys) const {
-  if (max_keys < 1 || max_keys > 1000) {
-    return InvalidArgumentError("max_keys must be 1..1000, not " + std::to_string(max_keys));
-  }
-  std::string sql = "SELECT key, size, sha256, modified_ms FROM objects WHERE key >= ? AND key > ?";
-  db::Params params = {std::string(prefix), std::string(page_token)};
-  if (auto upper = PrefixUpperBound(prefix); upper.has_value()) {
-    sql += " AND key < ?";
-    params.emplace_back(*std::move(upper));
-  }
-  sql += " ORDER BY key LIMIT ?";
-  params.emplace_back(static_cast<int64_t>(max_keys) + 1);
-  ListPage page;
-  Status read = db_.Read([&](db::Transaction& tx) -> Status {
-    ASSIGN_OR_RETURN(db::Rows rows, tx.Query(sql, params));
-    page.objects.clear();
-    for (const db::Row& row : rows) page.objects.push_back(InfoFromRow(row));
-    return Status::Ok();
-  });
-  if (!read.ok()) return read;
-  if (page.objects.size() > static_cast<size_t>(max_keys)) {
-    page.objects.resize(static_cast<size_t>(max_keys));
-    page.next_page_token = page.objects.back().key;
-  }
-  return page;
+  return index::List(db_, "objects", prefix, page_token, max_keys);
 }
 
 }  // namespace loupe::store

@@ -62,9 +62,9 @@ class LocalObjectStore final : public ObjectStore {
   // the index with the folder — registering files that are new or whose size or modification
   // time changed, dropping rows of files that are gone — then follows changes.
   // FailedPrecondition if already started.
-  [[nodiscard]] Status Start();
+  [[nodiscard]] Status Start() override;
   // Stops the watcher thread. Idempotent.
-  void Stop();
+  void Stop() override;
   // Waits until the watcher has handled every change made to the folder before this call
   // (the start-up scan included). For tests and orderly shutdown; never needed for correctness.
   [[nodiscard]] Status WaitIdle(std::chrono::steady_clock::time_point deadline);

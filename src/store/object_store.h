@@ -1,6 +1,7 @@
 #pragma once
 // ObjectStore: loupe's S3-like object storage (keys like "images_for_detection/a.jpg").
-// Implementations: the local-directory store (DATA/objects/), later S3. Every stored object
+// Implementations: the local-directory store (DATA/objects/) and an S3 bucket (s3_object_store.h);
+// store/open.h picks one. Every stored object
 // has a SHA-256 content hash. Implementations are thread-safe.
 
 #include <cstdint>
@@ -54,6 +55,13 @@ class ObjectStore {
   // NotFound if absent.
   virtual Status Delete(std::string_view key) = 0;
   virtual Result<ObjectInfo> Copy(std::string_view from, std::string_view to) = 0;
+
+  // Starts the store's background work (watching the folder, reconciling the bucket); Stop
+  // ends it (idempotent). Stores without any need neither.
+  [[nodiscard]] virtual Status Start() { return Status::Ok(); }
+  virtual void Stop() {}
+  // Whether the storage behind the store answers (for /healthz).
+  virtual Status Health() const { return Status::Ok(); }
 };
 
 }  // namespace loupe::store

@@ -16,7 +16,7 @@
 
 #include "core/clock.h"
 #include "core/temp_dir.h"
-#include "db/sqlite_database.h"
+#include "db/testing.h"
 #include "store/local_object_store.h"
 
 namespace loupe::store::testing {
@@ -71,9 +71,7 @@ inline std::chrono::steady_clock::time_point Deadline() {
 class LocalObjectStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = db::OpenSqlite((dir_.path() / "loupe.db").string());
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(db).value();
+    db_ = db::testing::OpenTestDatabase(dir_.path());
     OpenStore();
   }
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/temp_dir.h"
-#include "db/sqlite_database.h"
+#include "db/testing.h"
 #include "store/local_object_store.h"
 
 namespace loupe::training {
@@ -22,7 +22,7 @@ TEST(LabelOfKey, OnlyLabelFoldersAndNegatives) {
 class TrainingSetTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(db::OpenSqlite((dir_.path() / "t.db").string())).value();
+    db_ = db::testing::OpenTestDatabase(dir_.path());
     set_ = std::move(TrainingSet::Open(*db_, clock_)).value();
   }
   void Record(const std::string& key, const std::string& sha) {

@@ -5,7 +5,7 @@
 #include <regex>
 
 #include "core/temp_dir.h"
-#include "db/sqlite_database.h"
+#include "db/testing.h"
 #include "workflow/http/workflow_routes.h"
 
 namespace loupe::server {
@@ -16,7 +16,7 @@ using nlohmann::json;
 class WorkflowRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(db::OpenSqlite((dir_.path() / "r.db").string())).value();
+    db_ = db::testing::OpenTestDatabase(dir_.path());
     engine_ = std::move(workflow::Engine::Open(*db_, clock_, nullptr)).value();
     ASSERT_TRUE(engine_
                     ->LoadDefinition("demo", R"({"Comment":"demo","StartAt":"W","States":{

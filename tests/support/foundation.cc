@@ -5,7 +5,8 @@
 #include <mutex>
 
 #include "core/check.h"
-#include "db/sqlite_database.h"
+#include "db/open.h"
+#include "db/testing.h"
 #include "events/object_events.h"
 
 namespace loupe::testing {
@@ -59,13 +60,16 @@ class FoundationTest::CommitSignal final : public db::Database {
   uint64_t writes_ = 0;  // guarded by mu_
 };
 
-FoundationTest::FoundationTest() { OpenFoundation(); }
+FoundationTest::FoundationTest()
+    : database_(db::testing::FreshDatabase(dir_.path())) {
+  OpenFoundation();
+}
 
 FoundationTest::~FoundationTest() { CloseFoundation(); }
 
 void FoundationTest::OpenFoundation() {
   auto commits = std::make_unique<CommitSignal>(
-      std::move(db::OpenSqlite((dir_.path() / "loupe.db").string())).value());
+      std::move(db::OpenDatabase(database_)).value());
   commits_ = commits.get();
   db_ = std::move(commits);
   events_ = std::move(events::EventLog::Open(*db_, clock_)).value();

@@ -1,6 +1,6 @@
 #pragma once
 // FoundationTest: the set-up most unit tests of the domain modules share, in one place — a fresh
-// temp directory, a FakeClock, SQLite in that directory, the EventLog, the ParameterStore and a
+// temp directory, a FakeClock, a database of the run's engine (db/testing.h), the EventLog, the ParameterStore and a
 // LocalObjectStore under <dir>/data whose new objects become ObjectCreated events
 // ({"key", "size", "sha256"}), as in the app. The store's watcher is not started. WaitForCommit
 // waits on the database (a condition re-checked after each write transaction) instead of
@@ -49,7 +49,10 @@ class FoundationTest : public ::testing::Test {
 
   TempDir dir_;
   FakeClock clock_;
-  std::unique_ptr<db::Database> db_;  // SQLite at <dir>/loupe.db, behind WaitForCommit's signal
+  // The database of this run's engine (db/testing.h: SQLite at <dir>/loupe.db, or a fresh
+  // PostgreSQL schema), behind WaitForCommit's signal.
+  std::string database_;
+  std::unique_ptr<db::Database> db_;
   std::unique_ptr<events::EventLog> events_;
   std::unique_ptr<params::ParameterStore> params_;
   // The store→event fan-out the store notifies; declared before the store, which borrows it.

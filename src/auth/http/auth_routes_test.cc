@@ -8,7 +8,7 @@
 
 #include "auth/http/session_authenticator.h"
 #include "core/temp_dir.h"
-#include "db/sqlite_database.h"
+#include "db/testing.h"
 #include "server/http_client.h"
 #include "server/http_server.h"
 
@@ -22,7 +22,7 @@ using server::HttpClient;
 class AuthRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(db::OpenSqlite((dir_.path() / "loupe.db").string())).value();
+    db_ = db::testing::OpenTestDatabase(dir_.path());
     store_ = std::move(AuthStore::Open(*db_, clock_)).value();
     ASSERT_TRUE(store_->Bootstrap(std::string("admin-password"), std::string(kAdminToken)).ok());
     limiter_ = std::make_unique<LoginLimiter>(clock_);

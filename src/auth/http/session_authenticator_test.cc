@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/temp_dir.h"
-#include "db/sqlite_database.h"
+#include "db/testing.h"
 
 namespace loupe::auth {
 namespace {
@@ -20,7 +20,7 @@ TEST(CookieValue, FindsTheNamedCookie) {
 class SessionAuthenticatorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(db::OpenSqlite((dir_.path() / "loupe.db").string())).value();
+    db_ = db::testing::OpenTestDatabase(dir_.path());
     store_ = std::move(AuthStore::Open(*db_, clock_)).value();
     user_ = std::move(store_->CreateUser("rita", Role::kReviewer, {"t1"}, "password-r")).value();
   }

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "core/temp_dir.h"
-#include "db/sqlite_database.h"
+#include "db/testing.h"
 #include "notify/testing.h"
 #include "server/fixed_authenticator.h"
 #include "server/http_client.h"
@@ -98,7 +98,7 @@ class SseReader {
 class NotifyRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(db::OpenSqlite((dir_.path() / "n.db").string())).value();
+    db_ = db::testing::OpenTestDatabase(dir_.path());
     notifier_ = std::move(notify::Notifier::Open(*db_, clock_)).value();
     NotifyRouteOptions options;
     options.heartbeat = milliseconds(100);
