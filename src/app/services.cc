@@ -27,6 +27,9 @@ namespace {
 // How often the review housekeeping runs: loops past their lifetime expire, completions whose
 // output.json could not be written at the time are finished.
 constexpr std::chrono::seconds kReviewSweepPeriod{30};
+// How often a process picks up what other processes on the same database changed: operator
+// parameters and deployments (a no-op with one process).
+constexpr std::chrono::seconds kPeerSyncPeriod{1};
 
 // What /healthz checks: the database answers a query and the object store its storage.
 Status Health(db::Database& db, const store::ObjectStore& store) {
@@ -78,8 +81,8 @@ Status Services::BuildAll(const ServicesOptions& options) {
   ASSIGN_OR_RETURN(training_set_, training::TrainingSet::Open(*db_, clock_));
   object_events_ = std::make_unique<events::ObjectEvents>(*events_);
   object_events_->Also(*training_set_);
-  ASSIGN_OR_RETURN(store_, store::OpenObjectStore(options.store, data, *db_, clock_,
-                                                  object_events_.get()));
+  ASSIGN_OR_RETURN(store_,
+                   store::OpenObjectStore(options.store, data, *db_, clock_, object_events_.get()));
   RETURN_IF_ERROR(Started(store_->Start(), [this] { store_->Stop(); }));
   RETURN_IF_ERROR(training_set_->Backfill(*store_).status());
 
@@ -143,7 +146,16 @@ Status Services::BuildAll(const ServicesOptions& options) {
   stops_.emplace_back([this] { runner_->Shutdown(); });
   RETURN_IF_ERROR(Started(event_router_->Start(), [this] { event_router_->Stop(); }));
   RETURN_IF_ERROR(Started(scheduler_->Start(), [this] { scheduler_->Stop(); }));
-  return Started(review_sweeper_->Start(), [this] { review_sweeper_->Stop(); });
+  RETURN_IF_ERROR(Started(review_sweeper_->Start(), [this] { review_sweeper_->Stop(); }));
+
+  // Several processes on one database: parameters changed and versions deployed through any
+  // of them reach this one within kPeerSyncPeriod.
+  peer_sync_ = std::make_unique<BackgroundLoop>("peer-sync", [this] {
+    if (Status s = params_->Refresh(); !s.ok()) spdlog::warn("peer sync: {}", s.ToString());
+    if (Status s = models_->Sync(); !s.ok()) spdlog::warn("peer sync: {}", s.ToString());
+    return std::chrono::milliseconds(kPeerSyncPeriod);
+  });
+  return Started(peer_sync_->Start(), [this] { peer_sync_->Stop(); });
 }
 
 void Services::AddRoutes(const ServicesOptions& options) {

@@ -110,6 +110,7 @@ class Services {
   std::unique_ptr<notify::Notifier> notifier_;
   std::unique_ptr<review::ReviewService> reviews_;
   std::unique_ptr<BackgroundLoop> review_sweeper_;
+  std::unique_ptr<BackgroundLoop> peer_sync_;
   // The loop's ports, implemented by the modules that own the work.
   std::unique_ptr<detect::PipelineDetector> detector_port_;
   std::unique_ptr<review::PipelineReview> review_port_;

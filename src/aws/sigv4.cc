@@ -150,8 +150,8 @@ std::string Signature(std::string_view secret, std::string_view date, std::strin
   return Hex(Hmac(key, string_to_sign));
 }
 
-std::string Sign(SignableRequest& request, const Credentials& credentials,
-                 std::string_view region, std::string_view service, TimePoint now) {
+std::string Sign(SignableRequest& request, const Credentials& credentials, std::string_view region,
+                 std::string_view service, TimePoint now) {
   std::string amz_date = AmzDate(now);
   std::string date = amz_date.substr(0, 8);
   request.headers.emplace_back("x-amz-date", amz_date);
@@ -160,9 +160,8 @@ std::string Sign(SignableRequest& request, const Credentials& credentials,
   }
   if (service == "s3") request.headers.emplace_back("x-amz-content-sha256", request.payload_sha256);
   std::string scope = CredentialScope(date, region, service);
-  std::string signature =
-      Signature(credentials.secret_access_key, date, region, service,
-                StringToSign(amz_date, scope, CanonicalRequest(request)));
+  std::string signature = Signature(credentials.secret_access_key, date, region, service,
+                                    StringToSign(amz_date, scope, CanonicalRequest(request)));
   return "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" + scope +
          ", SignedHeaders=" + SignedHeaderNames(request) + ", Signature=" + signature;
 }

@@ -57,7 +57,7 @@ std::string Signature(std::string_view secret, std::string_view date, std::strin
 // Signs `request` at `now`: adds x-amz-date, x-amz-security-token (with a session token) and
 // x-amz-content-sha256 (for service "s3") to its headers, and returns the value of the
 // Authorization header. `request.headers` must already hold "host" and whatever else is sent.
-std::string Sign(SignableRequest& request, const Credentials& credentials,
-                 std::string_view region, std::string_view service, TimePoint now);
+std::string Sign(SignableRequest& request, const Credentials& credentials, std::string_view region,
+                 std::string_view service, TimePoint now);
 
 }  // namespace loupe::aws

@@ -13,13 +13,11 @@ using std::chrono::sys_days;
 
 // AWS's SigV4 test suite credentials and moment (get-vanilla and friends).
 const Credentials kSuite{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
-const TimePoint kSuiteTime =
-    sys_days{std::chrono::year{2015} / 8 / 30} + hours(12) + minutes(36);
+const TimePoint kSuiteTime = sys_days{std::chrono::year{2015} / 8 / 30} + hours(12) + minutes(36);
 // The S3 documentation's examples (sig-v4-header-based-auth: examplebucket, 2013-05-24).
 const Credentials kS3Docs{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
 const TimePoint kS3DocsTime = sys_days{std::chrono::year{2013} / 5 / 24};
-const std::string kEmptySha256 =
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+const std::string kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 std::string SignatureOf(const std::string& authorization) {
   return authorization.substr(authorization.rfind('=') + 1);

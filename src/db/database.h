@@ -81,7 +81,9 @@ class Database {
 
   using TxFn = std::function<Status(Transaction&)>;
   // Runs `fn` in a write transaction: committed (durably) if `fn` returns ok, rolled back
-  // otherwise, in which case fn's Status is returned. A transient lock conflict is retried.
+  // otherwise, in which case fn's Status is returned. A transient conflict is retried by
+  // running `fn` again (PostgreSQL, with other processes), so `fn` must set its outputs, not
+  // accumulate into them.
   virtual Status Write(const TxFn& fn) = 0;
   // Runs `fn` in a read-only snapshot transaction.
   virtual Status Read(const TxFn& fn) const = 0;

@@ -189,15 +189,15 @@ TEST_P(DatabaseTest, OnCommitRunsOnlyAfterCommit) {
 }
 
 TEST_P(DatabaseTest, OrdersTextByBytes) {
-  ASSERT_TRUE(db_->Write([](Transaction& tx) -> Status {
-                   for (const char* name : {"b", "B", "_x", "a", "Z", "a b"}) {
-                     RETURN_IF_ERROR(tx.Exec("INSERT INTO counters VALUES (?, 0)",
-                                             {std::string(name)})
-                                         .status());
-                   }
-                   return Status::Ok();
-                 })
-                  .ok());
+  ASSERT_TRUE(
+      db_->Write([](Transaction& tx) -> Status {
+           for (const char* name : {"b", "B", "_x", "a", "Z", "a b"}) {
+             RETURN_IF_ERROR(
+                 tx.Exec("INSERT INTO counters VALUES (?, 0)", {std::string(name)}).status());
+           }
+           return Status::Ok();
+         })
+          .ok());
   std::vector<std::string> names;
   ASSERT_TRUE(db_->Read([&](Transaction& tx) -> Status {
                    ASSIGN_OR_RETURN(Rows rows, tx.Query("SELECT name FROM counters ORDER BY name"));
@@ -257,8 +257,7 @@ TEST_P(DatabaseTest, HandlesMigrateOnceAndLoseNoIncrement) {
   std::vector<std::unique_ptr<Database>> handles;
   for (int i = 0; i < 2; ++i) handles.push_back(std::move(OpenDatabase(spec_)).value());
   const std::vector<Migration> more = {
-      kMigrations[0], kMigrations[1],
-      {3, "tags", "CREATE TABLE tags (name TEXT PRIMARY KEY)"}};
+      kMigrations[0], kMigrations[1], {3, "tags", "CREATE TABLE tags (name TEXT PRIMARY KEY)"}};
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   for (auto& handle : handles) {
@@ -280,8 +279,7 @@ TEST_P(DatabaseTest, HandlesMigrateOnceAndLoseNoIncrement) {
         // Read-modify-write: a lost update shows unless the engine serialises the handles.
         Status s = db->Write([](Transaction& tx) -> Status {
           ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT n FROM counters WHERE name = 'h'"));
-          return tx.Exec("UPDATE counters SET n = ? WHERE name = 'h'", {row->Int(0) + 1})
-              .status();
+          return tx.Exec("UPDATE counters SET n = ? WHERE name = 'h'", {row->Int(0) + 1}).status();
         });
         if (!s.ok()) ++failures;
       }
@@ -290,7 +288,8 @@ TEST_P(DatabaseTest, HandlesMigrateOnceAndLoseNoIncrement) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
   ASSERT_TRUE(db_->Read([](Transaction& tx) -> Status {
-                   ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT n FROM counters WHERE name = 'h'"));
+                   ASSIGN_OR_RETURN(auto row,
+                                    tx.QueryOne("SELECT n FROM counters WHERE name = 'h'"));
                    EXPECT_EQ(row->Int(0), 100);
                    return Status::Ok();
                  })
@@ -303,8 +302,10 @@ TEST(PostgresDatabaseTest, ReconnectsAfterServerRestart) {
   auto db = std::move(OpenDatabase(server.FreshUrl())).value();
   ASSERT_TRUE(db->Migrate("test", kMigrations).ok());
   auto bump = [](Transaction& tx) {
-    return tx.Exec("INSERT INTO counters VALUES ('r', 1) "
-                   "ON CONFLICT(name) DO UPDATE SET n = counters.n + 1")
+    return tx
+        .Exec(
+            "INSERT INTO counters VALUES ('r', 1) "
+            "ON CONFLICT(name) DO UPDATE SET n = counters.n + 1")
         .status();
   };
   ASSERT_TRUE(db->Write(bump).ok());

@@ -255,6 +255,7 @@ class PgTransaction final : public Transaction {
 struct Outcome {
   Status status;
   bool retry = false;  // nothing was committed and running again may succeed
+  bool ran = false;    // the callback was called
 };
 
 bool Retryable(const Status& s) {
@@ -264,7 +265,7 @@ bool Retryable(const Status& s) {
 Outcome RunTx(Connection& conn, const char* begin, const Database::TxFn& fn,
               std::vector<std::function<void()>>* hooks) {
   Status s = conn.Script(begin);
-  if (!s.ok()) return {Status(s.code(), "BEGIN: " + s.message()), Retryable(s)};
+  if (!s.ok()) return {Status(s.code(), "BEGIN: " + s.message()), Retryable(s), false};
   PgTransaction tx(conn);
   Status result = fn(tx);
   // A conflict or lost connection inside the callback decides, whatever the callback made of
@@ -275,16 +276,16 @@ Outcome RunTx(Connection& conn, const char* begin, const Database::TxFn& fn,
     Status c = conn.Script("COMMIT");
     if (c.ok()) {
       *hooks = tx.TakeOnCommit();
-      return {c, false};
+      return {c, false, true};
     }
     // A failed COMMIT rolls back, except when the connection died: then the outcome is unknown.
-    return {c.WithContext("commit"), c.code() == StatusCode::kAborted};
+    return {c.WithContext("commit"), c.code() == StatusCode::kAborted, true};
   }
   if (conn.healthy()) {
     Status rb = conn.Script("ROLLBACK");
     if (!rb.ok()) spdlog::error("db: rollback failed: {}", rb.ToString());
   }
-  return {result, conflict};
+  return {result, conflict, true};
 }
 
 class PostgresDatabase final : public Database {
@@ -297,7 +298,8 @@ class PostgresDatabase final : public Database {
     Status last;
     {
       std::lock_guard lock(write_mu_);
-      last = Attempts(*writer_, "BEGIN ISOLATION LEVEL SERIALIZABLE", fn, &hooks);
+      last = Attempts(*writer_, "BEGIN ISOLATION LEVEL SERIALIZABLE", fn, &hooks,
+                      /*rerun=*/true);
     }
     for (auto& hook : hooks) hook();
     return last;
@@ -316,7 +318,10 @@ class PostgresDatabase final : public Database {
       ASSIGN_OR_RETURN(conn, Connection::Open(url_));
     }
     std::vector<std::function<void()>> hooks;
-    Status s = Attempts(*conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", fn, &hooks);
+    // A read is not run again once its callback ran (readers collect into their outputs);
+    // only a connection found dead at BEGIN is replaced first.
+    Status s = Attempts(*conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", fn, &hooks,
+                        /*rerun=*/false);
     {
       std::lock_guard lock(read_mu_);
       if (conn->healthy() && static_cast<int>(readers_.size()) < options_.max_readers) {
@@ -331,36 +336,40 @@ class PostgresDatabase final : public Database {
     std::vector<std::function<void()>> hooks;
     std::lock_guard lock(write_mu_);
     // READ COMMITTED: after waiting for the lock, the version read sees the holder's commit.
-    return Attempts(*writer_, "BEGIN", [&](Transaction& tx) -> Status {
-      RETURN_IF_ERROR(tx.Query("SELECT pg_advisory_xact_lock(?)", {kMigrationLock}).status());
-      ASSIGN_OR_RETURN(int current, VersionIn(tx, module));
-      int latest = migrations.empty() ? 0 : migrations.back().version;
-      if (current > latest) {
-        return FailedPreconditionError("database schema of '" + std::string(module) +
-                                       "' is version " + std::to_string(current) +
-                                       ", newer than this binary's " + std::to_string(latest));
-      }
-      for (const Migration& m : migrations) {
-        if (m.version <= current) continue;
-        if (m.version != current + 1) {
-          return InternalError("migrations of '" + std::string(module) + "' are not contiguous");
-        }
-        RETURN_IF_ERROR(writer_->Script(ToPostgresSchema(m.sql))
-                            .WithContext("migration " + std::string(module) + " " +
-                                         std::to_string(m.version)));
-        RETURN_IF_ERROR(
-            tx.Exec("INSERT INTO schema_versions(module, version, description, applied_ms) "
-                    "VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT(module) DO UPDATE SET version = excluded.version, "
-                    "description = excluded.description, applied_ms = excluded.applied_ms",
-                    {std::string(module), int64_t{m.version}, std::string(m.description),
-                     NowMs()})
-                .status());
-        spdlog::info("db: applied migration {} {} ({})", module, m.version, m.description);
-        current = m.version;
-      }
-      return Status::Ok();
-    }, &hooks);
+    return Attempts(
+        *writer_, "BEGIN",
+        [&](Transaction& tx) -> Status {
+          RETURN_IF_ERROR(tx.Query("SELECT pg_advisory_xact_lock(?)", {kMigrationLock}).status());
+          ASSIGN_OR_RETURN(int current, VersionIn(tx, module));
+          int latest = migrations.empty() ? 0 : migrations.back().version;
+          if (current > latest) {
+            return FailedPreconditionError("database schema of '" + std::string(module) +
+                                           "' is version " + std::to_string(current) +
+                                           ", newer than this binary's " + std::to_string(latest));
+          }
+          for (const Migration& m : migrations) {
+            if (m.version <= current) continue;
+            if (m.version != current + 1) {
+              return InternalError("migrations of '" + std::string(module) +
+                                   "' are not contiguous");
+            }
+            RETURN_IF_ERROR(writer_->Script(ToPostgresSchema(m.sql))
+                                .WithContext("migration " + std::string(module) + " " +
+                                             std::to_string(m.version)));
+            RETURN_IF_ERROR(
+                tx.Exec("INSERT INTO schema_versions(module, version, description, applied_ms) "
+                        "VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT(module) DO UPDATE SET version = excluded.version, "
+                        "description = excluded.description, applied_ms = excluded.applied_ms",
+                        {std::string(module), int64_t{m.version}, std::string(m.description),
+                         NowMs()})
+                    .status());
+            spdlog::info("db: applied migration {} {} ({})", module, m.version, m.description);
+            current = m.version;
+          }
+          return Status::Ok();
+        },
+        &hooks, /*rerun=*/true);
   }
 
   Result<int> SchemaVersion(std::string_view module) const override {
@@ -375,14 +384,17 @@ class PostgresDatabase final : public Database {
   Status Init() {
     std::vector<std::function<void()>> hooks;
     std::lock_guard lock(write_mu_);
-    return Attempts(*writer_, "BEGIN", [&](Transaction& tx) -> Status {
-      RETURN_IF_ERROR(tx.Query("SELECT pg_advisory_xact_lock(?)", {kMigrationLock}).status());
-      return tx
-          .Exec(ToPostgresSchema("CREATE TABLE IF NOT EXISTS schema_versions ("
-                                 " module TEXT PRIMARY KEY, version INTEGER NOT NULL,"
-                                 " description TEXT NOT NULL, applied_ms INTEGER NOT NULL)"))
-          .status();
-    }, &hooks);
+    return Attempts(
+        *writer_, "BEGIN",
+        [&](Transaction& tx) -> Status {
+          RETURN_IF_ERROR(tx.Query("SELECT pg_advisory_xact_lock(?)", {kMigrationLock}).status());
+          return tx
+              .Exec(ToPostgresSchema("CREATE TABLE IF NOT EXISTS schema_versions ("
+                                     " module TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+                                     " description TEXT NOT NULL, applied_ms INTEGER NOT NULL)"))
+              .status();
+        },
+        &hooks, /*rerun=*/true);
   }
 
  private:
@@ -399,21 +411,22 @@ class PostgresDatabase final : public Database {
   }
 
   // Runs `fn` in a transaction on `conn`, reconnecting and retrying while nothing was committed
-  // and another attempt may succeed.
+  // and another attempt may succeed — after `fn` ran only if `rerun` (writes, whose callbacks
+  // set their outputs rather than accumulate).
   Status Attempts(Connection& conn, const char* begin, const TxFn& fn,
-                  std::vector<std::function<void()>>* hooks) const {
+                  std::vector<std::function<void()>>* hooks, bool rerun) const {
     auto deadline = Clock::now() + std::chrono::milliseconds(options_.reconnect_timeout_ms);
     thread_local std::minstd_rand jitter(std::random_device{}());
     Outcome outcome;
     for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
       if (!conn.healthy()) RETURN_IF_ERROR(conn.Reconnect(deadline));
       outcome = RunTx(conn, begin, fn, hooks);
-      if (!outcome.retry) return outcome.status;
+      if (!outcome.retry || (outcome.ran && !rerun)) return outcome.status;
       if (!conn.healthy()) continue;  // Reconnect backs off itself
       // A conflict with another process: back off a little, with jitter, and run again.
       int cap_ms = 1 << std::min(attempt, 6);
-      std::this_thread::sleep_for(std::chrono::microseconds(
-          std::uniform_int_distribution<int>(0, cap_ms * 1000)(jitter)));
+      std::this_thread::sleep_for(
+          std::chrono::microseconds(std::uniform_int_distribution<int>(0, cap_ms * 1000)(jitter)));
     }
     return outcome.status;
   }
@@ -434,8 +447,7 @@ bool IsPostgresUrl(std::string_view spec) {
 
 Result<std::unique_ptr<Database>> OpenPostgres(const std::string& url, PostgresOptions options) {
   if (!IsPostgresUrl(url)) {
-    return InvalidArgumentError("not a PostgreSQL URL (postgres://user:pass@host:port/db): " +
-                                url);
+    return InvalidArgumentError("not a PostgreSQL URL (postgres://user:pass@host:port/db): " + url);
   }
   ASSIGN_OR_RETURN(auto writer, Connection::Open(url));
   auto db = std::make_unique<PostgresDatabase>(url, options, std::move(writer));

@@ -7,8 +7,10 @@
 //     are), so only other processes can conflict. A serialisation failure or deadlock (SQLSTATE
 //     40001/40P01) rolls back and runs `fn` again, so `fn` must only set its outputs, never
 //     accumulate into state outside the transaction. A lost connection before COMMIT is retried
-//     the same way after reconnecting; one lost during COMMIT returns Unavailable (unknown outcome).
-//   - Read runs REPEATABLE READ READ ONLY on a pooled connection (a consistent snapshot).
+//     the same way after reconnecting; one lost during COMMIT returns Unavailable (unknown
+//     outcome).
+//   - Read runs REPEATABLE READ READ ONLY on a pooled connection (a consistent snapshot); it is
+//     not run again once its callback ran (a lost connection then returns Unavailable).
 //   - Migrate holds a cluster-wide advisory lock, so processes starting together apply each
 //     migration once; DDL is transactional on PostgreSQL, so a failed migration leaves nothing.
 //   - Text columns are created COLLATE "C", so ORDER BY on text matches SQLite's byte order.

@@ -8,7 +8,7 @@
 namespace loupe::db {
 
 struct PostgresStatement {
-  std::string sql;     // `?` placeholders numbered $1, $2, ...
+  std::string sql;  // `?` placeholders numbered $1, $2, ...
   int placeholders = 0;
 };
 

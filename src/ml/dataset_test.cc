@@ -59,6 +59,7 @@ class MemStore final : public store::ObjectStore {
     ASSIGN_OR_RETURN(std::string bytes, Get(from));
     return Put(to, bytes);
   }
+  Result<store::ObjectInfo> RegisterStorageKey(std::string_view key) override { return Head(key); }
 
  private:
   std::map<std::string, std::string> objects_;

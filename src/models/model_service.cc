@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <future>
+#include <set>
 
 #include "core/check.h"
 
@@ -425,6 +426,53 @@ Status ModelService::Recover() {
   }
   std::lock_guard lock(mu_);
   units_ = units;
+  return Status::Ok();
+}
+
+Status ModelService::Sync() {
+  std::lock_guard control(control_mu_);
+  ASSIGN_OR_RETURN(std::vector<VersionInfo> versions, registry_.List());
+  ASSIGN_OR_RETURN(std::optional<VersionId> alias, registry_.Alias(kProductionAlias));
+  std::set<VersionId> wanted;
+  for (const VersionInfo& v : versions) {
+    if (v.status == VersionStatus::kRunning) wanted.insert(v.version);
+  }
+  int units = UnitsWanted();
+  for (const VersionId& version : wanted) {
+    {
+      std::lock_guard lock(mu_);
+      if (running_.contains(version)) continue;
+    }
+    auto loaded = Load(version, units);
+    if (!loaded.ok()) {
+      spdlog::warn("models: cannot serve {} (running elsewhere) here yet: {}", version.value(),
+                   loaded.status().ToString());
+      continue;
+    }
+    spdlog::info("models: serving {} here too (started by another process)", version.value());
+    std::lock_guard lock(mu_);
+    running_[version] = *loaded;
+  }
+  std::vector<std::shared_ptr<RunningVersion>> leaving;
+  {
+    std::lock_guard lock(mu_);
+    if (!alias.has_value()) {
+      production_ = nullptr;
+    } else if (auto it = running_.find(*alias); it != running_.end() && production_ != it->second) {
+      spdlog::info("models: production is {} (switched by another process)", alias->value());
+      production_ = it->second;
+    }
+    for (auto it = running_.begin(); it != running_.end();) {
+      // The version still answering as production stays until its successor is loaded here.
+      if (wanted.contains(it->first) || it->second == production_) {
+        ++it;
+        continue;
+      }
+      leaving.push_back(std::move(it->second));
+      it = running_.erase(it);
+    }
+  }
+  for (auto& rv : leaving) rv->DrainAndStop();  // outside mu_: waits for in-flight requests
   return Status::Ok();
 }
 

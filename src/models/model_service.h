@@ -103,6 +103,14 @@ class ModelService {
   // current one. FailedPrecondition if there is none.
   [[nodiscard]] Result<VersionId> Rollback(const std::optional<VersionId>& target,
                                            std::string_view actor);
+  // Brings this process's serving up to the registry's, for deployments made through other
+  // processes (several `loupe serve` on one PostgreSQL): versions RUNNING in the registry are
+  // loaded here (one that fails to load is retried on the next call; the registry is left
+  // alone, the version runs elsewhere), production follows the alias as soon as its version
+  // is loaded here — until then the previous production keeps answering, so no request is
+  // answered by a version that is neither blue nor green — and versions no longer RUNNING stop
+  // here once their in-flight requests end. The app calls it every second.
+  [[nodiscard]] Status Sync();
   // Sets the unit count of every running version (what a Minimum-Inference-Units change does).
   [[nodiscard]] Status SetUnits(int units);
 

@@ -203,6 +203,45 @@ TEST_F(ModelServiceTest, RecoverServesTheSameVersionAfterARestart) {
   EXPECT_EQ(*DetectOnce(*service_), "v1");
 }
 
+// A second service on the same registry stands for another process: it follows deployments
+// made through the first when it syncs, keeping blue until green is loaded here.
+TEST_F(ModelServiceTest, SyncFollowsDeploymentsMadeByAnotherProcess) {
+  testing::FakeLoader other_loader;
+  ServiceOptions options;
+  options.cache_dir = dir_.path() / "other-cache";
+  auto other = std::move(ModelService::Create(*registry_, params_.get(), clock_,
+                                              other_loader.Loader(), options))
+                   .value();
+  VersionId v1 = Import();
+  VersionId v2 = Import();
+  ASSERT_TRUE(service_->Deploy(v1, "a").ok());
+  EXPECT_EQ(DetectOnce(*other).status().code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(other->Sync().ok());
+  EXPECT_EQ(other->Production(), v1);
+  EXPECT_EQ(*DetectOnce(*other), "v1");
+
+  // Green cannot be loaded here yet: blue keeps answering here, though it stopped elsewhere.
+  other_loader.fail_load->store(true);
+  ASSERT_TRUE(service_->Deploy(v2, "a").ok());
+  EXPECT_EQ(StatusOf(v1), VersionStatus::kStopped);
+  ASSERT_TRUE(other->Sync().ok());
+  EXPECT_EQ(other->Production(), v1);
+  EXPECT_EQ(*DetectOnce(*other), "v1");
+  // Once it loads, production switches here too and blue's units stop.
+  other_loader.fail_load->store(false);
+  ASSERT_TRUE(other->Sync().ok());
+  EXPECT_EQ(other->Production(), v2);
+  EXPECT_EQ(*DetectOnce(*other), "v2");
+  ASSERT_EQ(other->Serving().size(), 1u);
+  EXPECT_EQ(other->Serving()[0].version, v2);
+  // Stopped elsewhere: no production here either.
+  ASSERT_TRUE(service_->Stop(v2, "a").ok());
+  ASSERT_TRUE(other->Sync().ok());
+  EXPECT_FALSE(other->Production().has_value());
+  EXPECT_TRUE(other->Serving().empty());
+  other->Shutdown();
+}
+
 // Concurrent detections while the alias switches v1 -> v2 -> v1 and units go 1 -> 4 -> 1:
 // every request succeeds and names the version whose units answered it.
 TEST_F(ModelServiceTest, ZeroFailedRequestsAcrossSwitchAndRescale) {

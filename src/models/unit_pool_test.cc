@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <set>
+#include <thread>
 
 #include "core/temp_dir.h"
 #include "models/testing.h"
@@ -46,6 +48,11 @@ TEST_F(UnitPoolTest, RunsTasksOnEveryUnit) {
   std::set<int> units;
   for (auto& f : results) units.insert(f.get());
   EXPECT_EQ(units, (std::set<int>{1, 2, 3}));
+  // A task's result is set before its unit counts it as completed: wait for the count.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (pool.Stats().completed < 6 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
   EXPECT_EQ(pool.Stats().completed, 6);
 }
 

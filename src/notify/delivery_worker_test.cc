@@ -7,10 +7,10 @@
 
 #include <chrono>
 
+#include "db/testing.h"
 #include "notify/notifier_test_fixture.h"
 #include "notify/signature.h"
 #include "notify/testing.h"
-#include "db/testing.h"
 
 namespace loupe::notify {
 namespace {

@@ -130,8 +130,30 @@ Result<std::unique_ptr<ParameterStore>> ParameterStore::Open(db::Database& db, c
 }
 
 Status ParameterStore::Load() {
+  ASSIGN_OR_RETURN(auto loaded, ReadAll());
+  std::unique_lock lock(mu_);
+  cache_ = std::move(loaded);
+  return Status::Ok();
+}
+
+Status ParameterStore::Refresh() {
+  ASSIGN_OR_RETURN(auto current, ReadAll());
+  for (const auto& [name, value] : current) {
+    bool newer = false;
+    {
+      std::shared_lock lock(mu_);
+      auto it = cache_.find(name);
+      newer = it == cache_.end() || it->second.version < value.version;
+    }
+    if (newer) Committed(value);
+  }
+  return Status::Ok();
+}
+
+Result<std::map<std::string, ParamValue, std::less<>>> ParameterStore::ReadAll() const {
   std::map<std::string, ParamValue, std::less<>> loaded;
   RETURN_IF_ERROR(db_.Read([&](db::Transaction& tx) -> Status {
+    loaded.clear();
     ASSIGN_OR_RETURN(db::Rows rows, tx.Query("SELECT name, value, version, updated_ms, updated_by "
                                              "FROM parameters"));
     for (const db::Row& row : rows) {
@@ -143,9 +165,7 @@ Status ParameterStore::Load() {
     }
     return Status::Ok();
   }));
-  std::unique_lock lock(mu_);
-  cache_ = std::move(loaded);
-  return Status::Ok();
+  return loaded;
 }
 
 Result<ParamValue> ParameterStore::Get(std::string_view name) const {

@@ -109,6 +109,12 @@ class ParameterStore {
   // Versions of one parameter, newest first.
   [[nodiscard]] Result<std::vector<ParamVersion>> History(std::string_view name) const;
 
+  // Picks up changes committed by other processes (several `loupe serve` on one PostgreSQL):
+  // reads the current rows and applies each one newer than the cache, calling the listeners
+  // as for a change made here. A no-op when nothing changed elsewhere. The app calls it every
+  // second.
+  [[nodiscard]] Status Refresh();
+
   using Listener = std::function<void(const ParamValue& changed)>;
   // Calls `listener` after each committed change (on the committing thread). Register at
   // wiring time, before concurrent use.
@@ -118,6 +124,7 @@ class ParameterStore {
   ParameterStore(db::Database& db, const Clock& clock, events::EventLog& events)
       : db_(db), clock_(clock), events_(events) {}
   Status Load();
+  Result<std::map<std::string, ParamValue, std::less<>>> ReadAll() const;
   void Committed(const ParamValue& value);
   ParamValue Cached(std::string_view name) const;
 

@@ -155,6 +155,30 @@ TEST_F(ParameterStoreTest, ListenersSeeCommittedChangesOnly) {
   EXPECT_TRUE(params_->GetBool(kEnableA2IWorkflow));
 }
 
+// A second store on the same database stands for another process: it sees a change once it
+// refreshes, and tells its listeners once.
+TEST_F(ParameterStoreTest, RefreshPicksUpChangesMadeByAnotherProcess) {
+  auto other_db = std::move(db::OpenDatabase(database_)).value();
+  auto other_events = std::move(events::EventLog::Open(*other_db, clock_)).value();
+  auto other = std::move(ParameterStore::Open(*other_db, clock_, *other_events)).value();
+  std::vector<int64_t> seen;
+  other->Subscribe([&](const ParamValue& v) {
+    if (v.name == kMinimumInferenceUnits) seen.push_back(v.value.get<int64_t>());
+  });
+  ASSERT_TRUE(params_->Set(kMinimumInferenceUnits, 3, "ops").ok());
+  EXPECT_EQ(other->GetInt(kMinimumInferenceUnits), 1);  // not yet refreshed
+  ASSERT_TRUE(other->Refresh().ok());
+  EXPECT_EQ(other->GetInt(kMinimumInferenceUnits), 3);
+  EXPECT_EQ(other->Get(kMinimumInferenceUnits)->version, 2);
+  ASSERT_TRUE(other->Refresh().ok());
+  EXPECT_EQ(seen, (std::vector<int64_t>{3}));
+  // And the other way round, through the other store's own change.
+  ASSERT_TRUE(other->Set(kMinimumInferenceUnits, 2, "ops").ok());
+  ASSERT_TRUE(params_->Refresh().ok());
+  EXPECT_EQ(params_->GetInt(kMinimumInferenceUnits), 2);
+  EXPECT_EQ(seen, (std::vector<int64_t>{3, 2}));
+}
+
 TEST_F(ParameterStoreTest, ConcurrentSettersProduceContiguousVersions) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {

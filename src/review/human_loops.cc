@@ -127,6 +127,7 @@ Result<std::vector<LoopInfo>> ReviewService::ListLoops(const Caller& caller,
   std::vector<LoopInfo> out;
   if (!caller.all_teams && caller.teams.empty()) return out;
   RETURN_IF_ERROR(db_.Write([&](db::Transaction& tx) -> Status {
+    out.clear();  // a transaction that conflicts runs again
     RETURN_IF_ERROR(ExpireDue(tx, ToUnixMillis(clock_.Now())));
     db::Params params;
     std::string sql = "SELECT name FROM review_loops l WHERE " + TeamFilter(caller, params);

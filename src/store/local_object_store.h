@@ -74,6 +74,10 @@ class LocalObjectStore final : public ObjectStore {
   // the same transaction; if the file is gone, drops the row. Returns the object's info, or
   // NotFound if there is no file. The one path by which objects enter the index.
   Result<ObjectInfo> Register(std::string_view key);
+  // The folder's keys are the store's keys: Register.
+  Result<ObjectInfo> RegisterStorageKey(std::string_view storage_key) override {
+    return Register(storage_key);
+  }
 
   const std::filesystem::path& ObjectsDir() const { return objects_dir_; }
 

@@ -60,6 +60,12 @@ class ObjectStore {
   // ends it (idempotent). Stores without any need neither.
   [[nodiscard]] virtual Status Start() { return Status::Ok(); }
   virtual void Stop() {}
+  // Told by the storage that the object it names `storage_key` was created, changed or removed
+  // (an S3 event notification): brings the index up to date with it, as the watcher or the
+  // reconciler would — registering new content (one ObjectCreated per new content), dropping
+  // the row of an object that is gone (then NotFound). InvalidArgument for a key outside the
+  // store (another prefix) or not a valid object key.
+  virtual Result<ObjectInfo> RegisterStorageKey(std::string_view storage_key) = 0;
   // Whether the storage behind the store answers (for /healthz).
   virtual Status Health() const { return Status::Ok(); }
 };

@@ -37,8 +37,8 @@ class ObjectStoreContractTest : public ::testing::TestWithParam<Backend> {
     }
     auto client = S3Client::Create(testing::S3Server::Shared().Options());
     EXPECT_TRUE(client.ok()) << client.status();
-    return std::move(S3ObjectStore::Open(std::move(client).value(), {prefix_}, *db_, clock_,
-                                         &listener))
+    return std::move(
+               S3ObjectStore::Open(std::move(client).value(), {prefix_}, *db_, clock_, &listener))
         .value();
   }
 
@@ -110,8 +110,8 @@ TEST_P(ObjectStoreContractTest, MissingObjectsAreNotFoundAndBadKeysInvalid) {
 
 TEST_P(ObjectStoreContractTest, ListPaginatesInByteOrderWithinThePrefix) {
   // Non-ASCII and wildcard-looking keys: the prefix is literal and the order is by bytes.
-  const std::vector<std::string> keys = {"a/1",         "a/2",  "a/%_", "a/\xc3\xa9/x",
-                                         "a/\xc3\xa9z", "a/\xc3\xaa", "ab", "b", "A"};
+  const std::vector<std::string> keys = {
+      "a/1", "a/2", "a/%_", "a/\xc3\xa9/x", "a/\xc3\xa9z", "a/\xc3\xaa", "ab", "b", "A"};
   for (const std::string& key : keys) ASSERT_TRUE(store_->Put(key, key).ok()) << key;
   EXPECT_EQ(ListAll("a/", 2), (std::vector<std::string>{"a/%_", "a/1", "a/2", "a/\xc3\xa9/x",
                                                         "a/\xc3\xa9z", "a/\xc3\xaa"}));
@@ -185,8 +185,7 @@ class S3ObjectStoreTest : public ObjectStoreContractTest {
   }
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, S3ObjectStoreTest, ::testing::Values(Backend::kS3),
-                         BackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, S3ObjectStoreTest, ::testing::Values(Backend::kS3), BackendName);
 
 TEST_P(S3ObjectStoreTest, ForeignObjectsAreFoundOnceAcrossProcesses) {
   // A second store on the same database and bucket stands for a second loupe process.

@@ -25,8 +25,8 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const StoreOptions& options
         "an S3 store needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
   }
   ASSIGN_OR_RETURN(auto client, S3Client::Create(std::move(s3)));
-  ASSIGN_OR_RETURN(auto bucket, S3ObjectStore::Open(std::move(client), std::move(store_options),
-                                                    db, clock, listener));
+  ASSIGN_OR_RETURN(auto bucket, S3ObjectStore::Open(std::move(client), std::move(store_options), db,
+                                                    clock, listener));
   return std::unique_ptr<ObjectStore>(std::move(bucket));
 }
 

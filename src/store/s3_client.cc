@@ -84,8 +84,8 @@ std::string Unquoted(std::string s) {
 // "2009-10-12T17:50:30.000Z"
 TimePoint ParseIsoTime(const std::string& s) {
   std::tm tm{};
-  if (std::sscanf(s.c_str(), "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
+  if (std::sscanf(s.c_str(), "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec) != 6) {
     return TimePoint{};
   }
   tm.tm_year -= 1900;
@@ -151,7 +151,8 @@ aws::Credentials CredentialsFromEnvironment() {
 Result<std::unique_ptr<S3Client>> S3Client::Create(S3Options options) {
   if (options.bucket.empty()) return InvalidArgumentError("S3: no bucket given");
   if (options.region.empty()) options.region = "us-east-1";
-  if (options.endpoint.empty()) options.endpoint = "https://s3." + options.region + ".amazonaws.com";
+  if (options.endpoint.empty())
+    options.endpoint = "https://s3." + options.region + ".amazonaws.com";
   std::string_view url = options.endpoint;
   size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) {
@@ -177,12 +178,11 @@ Result<std::unique_ptr<S3Client>> S3Client::Create(S3Options options) {
     base_path.clear();
   }
   GlobalInit();
-  return std::unique_ptr<S3Client>(new S3Client(std::move(options), std::move(scheme),
-                                                std::move(host), std::move(base_path)));
+  return std::unique_ptr<S3Client>(
+      new S3Client(std::move(options), std::move(scheme), std::move(host), std::move(base_path)));
 }
 
-S3Client::S3Client(S3Options options, std::string scheme, std::string host,
-                   std::string base_path)
+S3Client::S3Client(S3Options options, std::string scheme, std::string host, std::string base_path)
     : options_(std::move(options)),
       scheme_(std::move(scheme)),
       host_(std::move(host)),
@@ -205,9 +205,8 @@ Result<S3Client::Response> S3Client::Send(const Request& request) const {
 }
 
 Result<S3Client::Response> S3Client::SendOnce(const Request& request) const {
-  std::string path = request.key.empty()
-                         ? (base_path_.empty() ? "/" : base_path_)
-                         : base_path_ + "/" + aws::UriEncode(request.key, false);
+  std::string path = request.key.empty() ? (base_path_.empty() ? "/" : base_path_)
+                                         : base_path_ + "/" + aws::UriEncode(request.key, false);
   aws::SignableRequest signable;
   signable.method = request.method;
   signable.path = path;
@@ -216,9 +215,8 @@ Result<S3Client::Response> S3Client::SendOnce(const Request& request) const {
   signable.headers.emplace_back("host", host_);
   signable.payload_sha256 =
       !request.body_sha256.empty() ? request.body_sha256 : Sha256Hex(request.body);
-  std::string authorization =
-      aws::Sign(signable, options_.credentials, options_.region, "s3",
-                std::chrono::system_clock::now());
+  std::string authorization = aws::Sign(signable, options_.credentials, options_.region, "s3",
+                                        std::chrono::system_clock::now());
 
   std::unique_ptr<CURL, EasyDeleter> curl(curl_easy_init());
   if (curl == nullptr) return ResourceExhaustedError("S3: curl_easy_init failed");
@@ -256,8 +254,7 @@ Result<S3Client::Response> S3Client::SendOnce(const Request& request) const {
   }
   if (request.method == "PUT" || request.method == "POST") {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-                     static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   }
   CURLcode rc = curl_easy_perform(c);
   if (rc != CURLE_OK) {
@@ -273,7 +270,7 @@ Result<std::string> S3Client::Put(std::string_view key, std::string_view bytes,
   if (static_cast<int64_t>(bytes.size()) > options_.multipart_threshold) {
     return PutMultipart(key, bytes, sha256_hex);
   }
-  Request r{"PUT", std::string(key), {}, {{"x-amz-meta-sha256", std::string(sha256_hex)}},
+  Request r{"PUT", std::string(key),       {}, {{"x-amz-meta-sha256", std::string(sha256_hex)}},
             bytes, std::string(sha256_hex)};
   ASSIGN_OR_RETURN(Response response, Send(r));
   if (response.status != 200) return S3Error(response, "PutObject " + std::string(key));
@@ -284,7 +281,7 @@ Result<std::string> S3Client::PutMultipart(std::string_view key, std::string_vie
                                            std::string_view sha256_hex) const {
   const std::string k(key);
   Request create{"POST", k, {{"uploads", ""}}, {{"x-amz-meta-sha256", std::string(sha256_hex)}},
-                 {}, {}};
+                 {},     {}};
   ASSIGN_OR_RETURN(Response created, Send(create));
   if (created.status != 200) return S3Error(created, "CreateMultipartUpload " + k);
   pugi::xml_document doc;
@@ -305,8 +302,8 @@ Result<std::string> S3Client::PutMultipart(std::string_view key, std::string_vie
   for (size_t offset = 0; offset < bytes.size(); offset += options_.part_size) {
     ++part;
     std::string_view chunk = bytes.substr(offset, options_.part_size);
-    Request up{"PUT", k, {{"partNumber", std::to_string(part)}, {"uploadId", upload_id}}, {},
-               chunk, {}};
+    Request up{"PUT", k,     {{"partNumber", std::to_string(part)}, {"uploadId", upload_id}},
+               {},    chunk, {}};
     auto sent = Send(up);
     if (!sent.ok()) return abort(sent.status());
     if (sent->status != 200) return abort(S3Error(*sent, "UploadPart " + k));
@@ -363,8 +360,8 @@ Status S3Client::Delete(std::string_view key) const {
 }
 
 Result<std::string> S3Client::Copy(std::string_view from, std::string_view to) const {
-  std::string source = "/" + aws::UriEncode(options_.bucket, true) + "/" +
-                       aws::UriEncode(from, false);
+  std::string source =
+      "/" + aws::UriEncode(options_.bucket, true) + "/" + aws::UriEncode(from, false);
   Request r{"PUT", std::string(to), {}, {{"x-amz-copy-source", source}}, {}, {}};
   ASSIGN_OR_RETURN(Response response, Send(r));
   pugi::xml_document doc;
@@ -398,7 +395,8 @@ Result<S3ListPage> S3Client::List(std::string_view prefix, std::string_view toke
   }
   if (std::string_view(result.child_value("IsTruncated")) == "true") {
     page.next_token = result.child_value("NextContinuationToken");
-    if (page.next_token.empty()) return UnavailableError("ListObjectsV2: truncated without a token");
+    if (page.next_token.empty())
+      return UnavailableError("ListObjectsV2: truncated without a token");
   }
   return page;
 }

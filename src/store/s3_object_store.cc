@@ -44,8 +44,8 @@ Status ParseS3Url(std::string_view url, std::string* bucket, std::string* prefix
 }
 
 Result<std::unique_ptr<S3ObjectStore>> S3ObjectStore::Open(std::unique_ptr<S3Client> client,
-                                                           S3StoreOptions options,
-                                                           db::Database& db, const Clock& clock,
+                                                           S3StoreOptions options, db::Database& db,
+                                                           const Clock& clock,
                                                            ObjectListener* listener) {
   RETURN_IF_ERROR(db.Migrate("store_s3", {{1, "the S3 object index", kSchemaV1}}));
   return std::unique_ptr<S3ObjectStore>(
@@ -136,6 +136,16 @@ Result<ObjectInfo> S3ObjectStore::Register(std::string_view key) {
     known = {static_cast<int64_t>(bytes.size()), Sha256Hex(bytes), meta.etag};
   }
   return RegisterLocked(k, known);
+}
+
+Result<ObjectInfo> S3ObjectStore::RegisterStorageKey(std::string_view storage_key) {
+  if (options_.prefix.empty()) return Register(storage_key);
+  const std::string under = options_.prefix + "/";
+  if (!storage_key.starts_with(under)) {
+    return InvalidArgumentError("'" + std::string(storage_key) + "' is not under this store's " +
+                                "prefix '" + under + "'");
+  }
+  return Register(storage_key.substr(under.size()));
 }
 
 Result<ObjectInfo> S3ObjectStore::RegisterLocked(const std::string& key, const Known& known) {

@@ -55,8 +55,7 @@ class S3ObjectStore final : public ObjectStore {
   // Applies the store's migrations. The reconciler is not started: call Start.
   static Result<std::unique_ptr<S3ObjectStore>> Open(std::unique_ptr<S3Client> client,
                                                      S3StoreOptions options, db::Database& db,
-                                                     const Clock& clock,
-                                                     ObjectListener* listener);
+                                                     const Clock& clock, ObjectListener* listener);
   ~S3ObjectStore() override;
   S3ObjectStore(const S3ObjectStore&) = delete;
   S3ObjectStore& operator=(const S3ObjectStore&) = delete;
@@ -78,6 +77,8 @@ class S3ObjectStore final : public ObjectStore {
   // Brings the index up to date with the object at `key` in the bucket: registers it (telling
   // the listener) if its content is new, drops its row if it is gone (then NotFound).
   Result<ObjectInfo> Register(std::string_view key);
+  // `storage_key` is the bucket's key, "<prefix>/<key>".
+  Result<ObjectInfo> RegisterStorageKey(std::string_view storage_key) override;
   // Whether the bucket answers with these credentials (for /healthz).
   Status Health() const override;
 

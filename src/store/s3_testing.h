@@ -63,8 +63,7 @@ class S3Server {
   S3Server() : dir_("loupe-s3-") {
     const char* source = std::getenv("LOUPE_SOURCE_DIR");
     CHECK(source != nullptr) << "LOUPE_SOURCE_DIR is not set (run the test through CTest)";
-    std::string script =
-        std::string(source) + "/tests/s3rver/node_modules/s3rver/bin/s3rver.js";
+    std::string script = std::string(source) + "/tests/s3rver/node_modules/s3rver/bin/s3rver.js";
     CHECK(std::filesystem::exists(script))
         << script << " is missing: the build installs it (npm ci in tests/s3rver)";
     std::string log = (dir_.path() / "log").string();

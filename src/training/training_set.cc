@@ -55,17 +55,21 @@ Result<int64_t> TrainingSet::Backfill(const store::ObjectStore& store) {
   std::string token;
   do {
     ASSIGN_OR_RETURN(store::ListPage page, store.List(kLabeledPrefix, token, 1000));
+    int64_t added_here = 0;  // set, not accumulated, inside the (retryable) transaction
     RETURN_IF_ERROR(db_.Write([&](db::Transaction& tx) -> Status {
+      added_here = 0;
       for (const store::ObjectInfo& o : page.objects) {
         std::optional<std::string> label = LabelOfKey(o.key);
         if (!label) continue;
-        ASSIGN_OR_RETURN(int64_t n, tx.Exec("INSERT OR IGNORE INTO training_images (key, label, "
-                                            "sha256, added_ms) VALUES (?, ?, ?, ?)",
+        ASSIGN_OR_RETURN(int64_t n, tx.Exec("INSERT INTO training_images (key, label, sha256, "
+                                            "added_ms) VALUES (?, ?, ?, ?) "
+                                            "ON CONFLICT (key) DO NOTHING",
                                             {o.key, *label, o.sha256, ToUnixMillis(o.modified)}));
-        added += n;
+        added_here += n;
       }
       return Status::Ok();
     }));
+    added += added_here;
     token = page.next_page_token;
   } while (!token.empty());
   return added;
@@ -86,8 +90,8 @@ Result<DatasetSummary> TrainingSet::Summary() const {
   DatasetSummary s;
   RETURN_IF_ERROR(db_.Read([&](db::Transaction& tx) -> Status {
     ASSIGN_OR_RETURN(db::Rows rows,
-                     tx.Query("SELECT label, COUNT(*), SUM(tried_by IS NULL) FROM training_images "
-                              "GROUP BY label ORDER BY label"));
+                     tx.Query("SELECT label, COUNT(*), SUM(CASE WHEN tried_by IS NULL THEN 1 "
+                              "ELSE 0 END) FROM training_images GROUP BY label ORDER BY label"));
     for (const db::Row& r : rows) {
       s.total += r.Int(1);
       s.untrained += r.Int(2);

@@ -32,7 +32,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(db::Database& db, const Clock& cloc
     return tx
         .Exec(
             "UPDATE wf_executions SET lease_owner = NULL, lease_expires_ms = NULL "
-            "WHERE lease_owner IS NOT NULL AND substr(lease_owner, 1, ?) = ?",
+            "WHERE lease_owner IS NOT NULL AND substr(lease_owner, 1, CAST(? AS INTEGER)) = ?",
             {static_cast<int64_t>(engine->options_.node_id.size() + 1),
              engine->options_.node_id + ":"})
         .status();

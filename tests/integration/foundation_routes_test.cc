@@ -2,6 +2,8 @@
 // loopback port.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -184,6 +186,41 @@ TEST_F(ApiServerTest, BadObjectRequestsGet4xx) {
   // Nothing was stored by the refused requests.
   auto all = Body(Call("GET", "/v1/objects"));
   EXPECT_TRUE(all["objects"].empty());
+}
+
+// A storage event notification (S3's shape) names objects another program put in or removed.
+TEST_F(ApiServerTest, StorageEventsRegisterWhatTheyName) {
+  std::filesystem::path file = store_->ObjectsDir() / "images_for_detection" / "cam 1.jpg";
+  std::filesystem::create_directories(file.parent_path());
+  std::ofstream(file, std::ios::binary) << "from a camera";
+  auto notice = [](const std::string& key) {
+    return json{{"eventName", "s3:ObjectCreated:Put"}, {"s3", {{"object", {{"key", key}}}}}};
+  };
+  json body = {
+      {"Records",
+       {notice("images_for_detection/cam+1.jpg"), notice("gone%2Fx.jpg"), notice("..%2Fescape")}}};
+  auto r = Call("POST", "/v1/objects/events", body.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto records = Body(r)["records"];
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0]["key"], "images_for_detection/cam 1.jpg");
+  EXPECT_EQ(records[0]["state"], "present");
+  EXPECT_EQ(records[1]["key"], "gone/x.jpg");
+  EXPECT_EQ(records[1]["state"], "absent");
+  EXPECT_EQ(records[2]["state"], "ignored");
+  // Told twice, still one ObjectCreated.
+  ASSERT_EQ(Call("POST", "/v1/objects/events", body.dump()).status, 200);
+  auto events = Body(Call("GET", "/v1/events?kind=ObjectCreated"));
+  ASSERT_EQ(events["events"].size(), 1u);
+  EXPECT_EQ(events["events"][0]["payload"]["key"], "images_for_detection/cam 1.jpg");
+
+  EXPECT_EQ(Call("POST", "/v1/objects/events", "not json").status, 400);
+  EXPECT_EQ(Call("POST", "/v1/objects/events", R"({"Records": [{"s3": {}}]})").status, 400);
+  EXPECT_EQ(Call("POST", "/v1/objects/events", R"({"records": []})").status, 400);
+  EXPECT_EQ(
+      Call("POST", "/v1/objects/events", R"({"Records": [{"s3": {"object": {"key": "a%zz"}}}]})")
+          .status,
+      400);
 }
 
 TEST_F(ApiServerTest, EveryRouteDeclaresARoleAndIsUnique) {

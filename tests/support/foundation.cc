@@ -60,16 +60,14 @@ class FoundationTest::CommitSignal final : public db::Database {
   uint64_t writes_ = 0;  // guarded by mu_
 };
 
-FoundationTest::FoundationTest()
-    : database_(db::testing::FreshDatabase(dir_.path())) {
+FoundationTest::FoundationTest() : database_(db::testing::FreshDatabase(dir_.path())) {
   OpenFoundation();
 }
 
 FoundationTest::~FoundationTest() { CloseFoundation(); }
 
 void FoundationTest::OpenFoundation() {
-  auto commits = std::make_unique<CommitSignal>(
-      std::move(db::OpenDatabase(database_)).value());
+  auto commits = std::make_unique<CommitSignal>(std::move(db::OpenDatabase(database_)).value());
   commits_ = commits.get();
   db_ = std::move(commits);
   events_ = std::move(events::EventLog::Open(*db_, clock_)).value();

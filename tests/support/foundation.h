@@ -1,7 +1,8 @@
 #pragma once
 // FoundationTest: the set-up most unit tests of the domain modules share, in one place — a fresh
-// temp directory, a FakeClock, a database of the run's engine (db/testing.h), the EventLog, the ParameterStore and a
-// LocalObjectStore under <dir>/data whose new objects become ObjectCreated events
+// temp directory, a FakeClock, a database of the run's engine (db/testing.h), the EventLog, the
+// ParameterStore and a LocalObjectStore under <dir>/data whose new objects become ObjectCreated
+// events
 // ({"key", "size", "sha256"}), as in the app. The store's watcher is not started. WaitForCommit
 // waits on the database (a condition re-checked after each write transaction) instead of
 // polling it.

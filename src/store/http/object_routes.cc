@@ -18,6 +18,77 @@ json ObjectJson(const ObjectInfo& info) {
           {"modified", FormatRfc3339(info.modified)}};
 }
 
+// An S3 event notification's key: URL-encoded, with '+' for a space (as S3 writes it).
+Result<std::string> DecodeEventKey(std::string_view encoded) {
+  std::string out;
+  out.reserve(encoded.size());
+  for (size_t i = 0; i < encoded.size(); ++i) {
+    char c = encoded[i];
+    if (c == '+') {
+      out += ' ';
+    } else if (c == '%') {
+      auto hex = [](char h) -> int {
+        if (h >= '0' && h <= '9') return h - '0';
+        if (h >= 'a' && h <= 'f') return h - 'a' + 10;
+        if (h >= 'A' && h <= 'F') return h - 'A' + 10;
+        return -1;
+      };
+      int hi = i + 2 < encoded.size() ? hex(encoded[i + 1]) : -1;
+      int lo = i + 2 < encoded.size() ? hex(encoded[i + 2]) : -1;
+      if (hi < 0 || lo < 0) {
+        return InvalidArgumentError("bad percent-encoding in key '" + std::string(encoded) + "'");
+      }
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// POST /v1/objects/events: an S3 event notification ({"Records": [{"s3": {"object": {"key":
+// ...}}}]}, as S3, MinIO and Ceph send them). Each record's object is registered (or its row
+// dropped) through the store; the answer counts what happened to each key.
+HttpResponse StorageEvents(ObjectStore& store, const HttpRequest& req) {
+  auto body = req.JsonBody();
+  if (!body.ok()) return HttpResponse::Error(body.status());
+  if (!body->is_object() || !body->contains("Records") || !(*body)["Records"].is_array()) {
+    return HttpResponse::Error(
+        InvalidArgumentError("an S3 event notification has a \"Records\" array"));
+  }
+  json results = json::array();
+  for (const json& record : (*body)["Records"]) {
+    const json* key = nullptr;
+    if (record.is_object() && record.contains("s3") && record["s3"].is_object() &&
+        record["s3"].contains("object") && record["s3"]["object"].is_object() &&
+        record["s3"]["object"].contains("key") && record["s3"]["object"]["key"].is_string()) {
+      key = &record["s3"]["object"]["key"];
+    }
+    if (key == nullptr) {
+      return HttpResponse::Error(
+          InvalidArgumentError("each record needs s3.object.key (a string)"));
+    }
+    auto decoded = DecodeEventKey(key->get<std::string>());
+    if (!decoded.ok()) return HttpResponse::Error(decoded.status());
+    auto info = store.RegisterStorageKey(*decoded);
+    json result = {{"key", *decoded}};
+    if (info.ok()) {
+      result["state"] = "present";
+      result["object"] = ObjectJson(*info);
+    } else if (info.status().code() == StatusCode::kNotFound) {
+      result["state"] = "absent";
+    } else if (info.status().code() == StatusCode::kInvalidArgument) {
+      result["state"] = "ignored";
+      result["reason"] = info.status().message();
+    } else {
+      return HttpResponse::Error(info.status());  // retried by the sender
+    }
+    results.push_back(std::move(result));
+  }
+  return HttpResponse::Json(200, {{"records", results}});
+}
+
 }  // namespace
 
 void AddObjectRoutes(server::Router& router, ObjectStore& store) {
@@ -60,6 +131,10 @@ void AddObjectRoutes(server::Router& router, ObjectStore& store) {
                 if (!s.ok()) return HttpResponse::Error(s);
                 return HttpResponse::NoContent();
               }});
+  router.Add({"POST", "/v1/objects/events", Role::kOperator,
+              "S3 event notification: register the objects it names (created, changed, removed "
+              "in the bucket by other programs).",
+              [st](const HttpRequest& req) { return StorageEvents(*st, req); }});
   router.Add({"GET", "/v1/objects", Role::kOperator,
               "List objects: ?prefix=&page_token=&max_keys= (1..1000).",
               [st](const HttpRequest& req) {

@@ -1,0 +1,103 @@
+// Scale-out smoke: two `loupe serve` processes on one PostgreSQL database and one S3 bucket
+// (the servers the db and store tests use: a PostgreSQL started in a temp dir, npm s3rver).
+// They start together, see each other's objects and parameter changes, register an object
+// that another program put straight into the bucket exactly once, and one keeps serving when
+// the other is killed.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "core/temp_dir.h"
+#include "db/testing.h"
+#include "store/s3_client.h"
+#include "store/s3_testing.h"
+#include "support/server_process.h"
+
+namespace loupe {
+namespace {
+
+using nlohmann::json;
+using testing::ServerProcess;
+using testing::WaitFor;
+
+json Get(server::HttpClient& c, const std::string& path) {
+  auto r = c.Send("GET", path);
+  if (!r.ok() || r->status != 200) return json();
+  return json::parse(r->body);
+}
+
+int CountCreated(server::HttpClient& c, const std::string& key) {
+  json page = Get(c, "/v1/events?kind=ObjectCreated&limit=1000");
+  if (page.is_null()) return -1;
+  int count = 0;
+  for (const json& e : page["events"]) count += e["payload"]["key"] == key ? 1 : 0;
+  return count;
+}
+
+TEST(ClusterE2E, TwoProcessesShareOneDatabaseAndOneBucket) {
+  TempDir dir;
+  auto& s3 = store::testing::S3Server::Shared();
+  const std::string prefix = store::testing::S3Server::FreshPrefix();
+  const std::vector<std::pair<std::string, std::string>> env = {
+      {"LOUPE_DB", db::testing::PostgresServer::Shared().FreshUrl()},
+      {"LOUPE_STORE", "s3://loupe/" + prefix},
+      {"LOUPE_S3_ENDPOINT", s3.endpoint()},
+      {"AWS_ACCESS_KEY_ID", "S3RVER"},
+      {"AWS_SECRET_ACCESS_KEY", "S3RVER"}};
+  ServerProcess a((dir.path() / "a").string(), {}, env);
+  ServerProcess b((dir.path() / "b").string(), {}, env);
+  // Both start at once on an empty database: one applies the migrations, the other waits.
+  Status started_a;
+  Status started_b;
+  std::thread ta([&] { started_a = a.Start(); });
+  std::thread tb([&] { started_b = b.Start(); });
+  ta.join();
+  tb.join();
+  ASSERT_TRUE(started_a.ok()) << started_a;
+  ASSERT_TRUE(started_b.ok()) << started_b;
+  auto ca = a.Client();
+  auto cb = b.Client();
+
+  // An object uploaded through one process is there, once, for the other.
+  auto put = ca->Send("PUT", "/v1/objects/images_labeled_by_folder/acme/1.png", "png bytes");
+  ASSERT_TRUE(put.ok() && put->status == 200) << (put.ok() ? put->body : put.status().ToString());
+  auto got = cb->Send("GET", "/v1/objects/images_labeled_by_folder/acme/1.png");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->status, 200);
+  EXPECT_EQ(got->body, "png bytes");
+  EXPECT_EQ(CountCreated(*cb, "images_labeled_by_folder/acme/1.png"), 1);
+
+  // A parameter changed through one process reaches the other without a restart.
+  auto set =
+      ca->Send("PUT", "/v1/parameters/Minimum-Label-Detection-Confidence", R"({"value": 55})");
+  ASSERT_TRUE(set.ok() && set->status == 200);
+  EXPECT_TRUE(WaitFor([&] {
+    return Get(*cb, "/v1/parameters/Minimum-Label-Detection-Confidence")["value"] == 55;
+  }));
+
+  // An object another program put straight into the bucket: found by the reconcilers, one
+  // ObjectCreated whichever process registers it, also when told again by an event.
+  auto raw = std::move(store::S3Client::Create(s3.Options())).value();
+  ASSERT_TRUE(raw->Put(prefix + "/images_for_detection/cam.jpg", "from a camera", "").ok());
+  EXPECT_TRUE(WaitFor([&] { return CountCreated(*ca, "images_for_detection/cam.jpg") == 1; },
+                      std::chrono::seconds(60)));
+  json notice = {
+      {"Records", {{{"s3", {{"object", {{"key", prefix + "/images_for_detection/cam.jpg"}}}}}}}}};
+  auto told = cb->Send("POST", "/v1/objects/events", notice.dump());
+  ASSERT_TRUE(told.ok());
+  EXPECT_EQ(told->status, 200) << told->body;
+  EXPECT_EQ(CountCreated(*cb, "images_for_detection/cam.jpg"), 1);
+  auto cam = cb->Send("GET", "/v1/objects/images_for_detection/cam.jpg");
+  ASSERT_TRUE(cam.ok());
+  EXPECT_EQ(cam->body, "from a camera");
+
+  // One process dies; the other keeps answering, healthy.
+  a.Kill();
+  auto health = cb->Send("GET", "/healthz");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200) << health->body;
+  EXPECT_EQ(Get(*cb, "/v1/parameters/Minimum-Label-Detection-Confidence")["value"], 55);
+}
+
+}  // namespace
+}  // namespace loupe
