@@ -124,8 +124,16 @@ std::string CanonicalRequest(const SignableRequest& request) {
     out += query[i].first + "=" + query[i].second;
   }
   out += '\n';
-  for (const auto& [name, value] : SortedHeaders(request)) out += name + ":" + value + "\n";
-  out += "\n" + SignedHeaderNames(request) + "\n" + request.payload_sha256;
+  for (const auto& [name, value] : SortedHeaders(request)) {
+    out += name;
+    out += ':';
+    out += value;
+    out += '\n';
+  }
+  out += '\n';
+  out += SignedHeaderNames(request);
+  out += '\n';
+  out += request.payload_sha256;
   return out;
 }
 

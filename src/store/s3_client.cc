@@ -151,8 +151,9 @@ aws::Credentials CredentialsFromEnvironment() {
 Result<std::unique_ptr<S3Client>> S3Client::Create(S3Options options) {
   if (options.bucket.empty()) return InvalidArgumentError("S3: no bucket given");
   if (options.region.empty()) options.region = "us-east-1";
-  if (options.endpoint.empty())
+  if (options.endpoint.empty()) {
     options.endpoint = "https://s3." + options.region + ".amazonaws.com";
+  }
   std::string_view url = options.endpoint;
   size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) {
@@ -226,7 +227,10 @@ Result<S3Client::Response> S3Client::SendOnce(const Request& request) const {
   if (!query.empty()) url += "?" + query;
   curl_slist* raw_headers = nullptr;
   for (const auto& [name, value] : signable.headers) {
-    raw_headers = curl_slist_append(raw_headers, (name + ": " + value).c_str());
+    std::string line = name;
+    line += ": ";
+    line += value;
+    raw_headers = curl_slist_append(raw_headers, line.c_str());
   }
   raw_headers = curl_slist_append(raw_headers, ("Authorization: " + authorization).c_str());
   raw_headers = curl_slist_append(raw_headers, "Expect:");
@@ -395,8 +399,9 @@ Result<S3ListPage> S3Client::List(std::string_view prefix, std::string_view toke
   }
   if (std::string_view(result.child_value("IsTruncated")) == "true") {
     page.next_token = result.child_value("NextContinuationToken");
-    if (page.next_token.empty())
+    if (page.next_token.empty()) {
       return UnavailableError("ListObjectsV2: truncated without a token");
+    }
   }
   return page;
 }

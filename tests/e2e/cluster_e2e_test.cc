@@ -1,8 +1,8 @@
 // Scale-out smoke: two `loupe serve` processes on one PostgreSQL database and one S3 bucket
 // (the servers the db and store tests use: a PostgreSQL started in a temp dir, npm s3rver).
 // They start together, see each other's objects and parameter changes, register an object
-// that another program put straight into the bucket exactly once, and one keeps serving when
-// the other is killed.
+// that another program put straight into the bucket exactly once, keep serving when one is
+// killed (which restarts and catches up), and reconnect when the database restarts.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -91,12 +91,36 @@ TEST(ClusterE2E, TwoProcessesShareOneDatabaseAndOneBucket) {
   ASSERT_TRUE(cam.ok());
   EXPECT_EQ(cam->body, "from a camera");
 
-  // One process dies; the other keeps answering, healthy.
+  // One process dies; the other keeps answering, healthy; the dead one restarts and catches up.
   a.Kill();
   auto health = cb->Send("GET", "/healthz");
   ASSERT_TRUE(health.ok());
   EXPECT_EQ(health->status, 200) << health->body;
   EXPECT_EQ(Get(*cb, "/v1/parameters/Minimum-Label-Detection-Confidence")["value"], 55);
+  ASSERT_TRUE(cb->Send("PUT", "/v1/parameters/Minimum-Untrained-Images", R"({"value": 7})").ok());
+  ASSERT_TRUE(a.Start().ok());
+  auto ca2 = a.Client();
+  EXPECT_EQ(Get(*ca2, "/v1/parameters/Minimum-Untrained-Images")["value"], 7);
+  EXPECT_EQ(CountCreated(*ca2, "images_for_detection/cam.jpg"), 1);
+
+  // The database restarts under both: /healthz says so while it is down, and both reconnect.
+  auto& pg = db::testing::PostgresServer::Shared();
+  pg.Stop();
+  EXPECT_TRUE(WaitFor([&] {
+    auto h = cb->Send("GET", "/healthz");
+    return h.ok() && h->status == 503;
+  }));
+  pg.Start();
+  for (server::HttpClient* c : {ca2.get(), cb.get()}) {
+    EXPECT_TRUE(WaitFor([&] {
+      auto h = c->Send("GET", "/healthz");
+      return h.ok() && h->status == 200;
+    }));
+  }
+  auto after = ca2->Send("PUT", "/v1/objects/images_labeled_by_folder/acme/2.png", "more");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->status, 200) << after->body;
+  EXPECT_EQ(CountCreated(*cb, "images_labeled_by_folder/acme/2.png"), 1);
 }
 
 }  // namespace
