@@ -28,8 +28,9 @@ namespace loupe::db {
 
 struct PostgresOptions {
   int max_readers = 8;
-  // How long a transaction waits for a lost server to come back before giving up (Unavailable).
-  int reconnect_timeout_ms = 30000;
+  // How long a transaction waits for a lost server to come back before giving up (Unavailable):
+  // long enough for a restart, short enough that a request (or /healthz) answers 503 soon.
+  int reconnect_timeout_ms = 10000;
   // Attempts of one Write on serialisation failures before returning Aborted.
   int max_attempts = 10;
 };
