@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/random.h"
 #include "core/result.h"
 
 namespace loupe::auth {
@@ -17,8 +18,6 @@ Status ValidatePassword(std::string_view password);
 Result<std::string> HashPassword(std::string_view password);
 // Whether `password` matches `hash`; false for a malformed hash.
 bool VerifyPassword(const std::string& hash, std::string_view password);
-// `bytes` random bytes, hex-encoded (2 * bytes characters).
-std::string RandomHex(size_t bytes);
 // Compares two strings in time independent of where they differ.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 

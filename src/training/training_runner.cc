@@ -4,10 +4,14 @@
 
 #include <algorithm>
 #include <array>
+#include <condition_variable>
+#include <mutex>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "core/random.h"
 #include "ml/artifact.h"
 #include "ml/dataset.h"
 
@@ -45,8 +49,11 @@ Result<std::unique_ptr<TrainingRunner>> TrainingRunner::Open(db::Database& db, c
   if (ec) {
     return UnavailableError("cannot create " + options.work_dir.string() + ": " + ec.message());
   }
-  return std::unique_ptr<TrainingRunner>(
+  std::chrono::milliseconds ttl = options.lease_ttl;
+  auto runner = std::unique_ptr<TrainingRunner>(
       new TrainingRunner(db, clock, registry, store, training_set, std::move(options)));
+  ASSIGN_OR_RETURN(runner->lease_, TrainingLease::Open(db, clock, "runner-" + RandomHex(6), ttl));
+  return runner;
 }
 
 TrainingRunner::~TrainingRunner() { Shutdown(); }
@@ -56,10 +63,8 @@ Result<bool> TrainingRunner::InFlight() const {
     std::lock_guard lock(mu_);
     if (active_) return true;
   }
-  ASSIGN_OR_RETURN(std::vector<models::VersionInfo> versions, registry_.List());
-  return std::any_of(versions.begin(), versions.end(), [](const models::VersionInfo& v) {
-    return v.status == models::VersionStatus::kTraining;
-  });
+  ASSIGN_OR_RETURN(std::optional<LeaseHolder> holder, lease_->Holder());
+  return holder.has_value();
 }
 
 std::optional<TrainingActivity> TrainingRunner::Active() const {
@@ -68,9 +73,11 @@ std::optional<TrainingActivity> TrainingRunner::Active() const {
 }
 
 Status TrainingRunner::RecoverInterrupted() {
+  ASSIGN_OR_RETURN(std::optional<LeaseHolder> holder, lease_->Holder());
   ASSIGN_OR_RETURN(std::vector<models::VersionInfo> versions, registry_.List());
   for (const models::VersionInfo& v : versions) {
     if (v.status != models::VersionStatus::kTraining) continue;
+    if (holder && holder->version == v.version.value()) continue;  // trained by a live process
     auto t = registry_.Transition(v.version, models::VersionStatus::kTrainingFailed,
                                   "training interrupted: the process stopped during it", "system");
     if (!t.ok()) return t.status();
@@ -97,37 +104,55 @@ Result<models::VersionId> TrainingRunner::Start(std::string_view request_key,
   if (known) return models::VersionId(*known);
   if (cancel_.load()) return UnavailableError("shutting down");
 
-  ASSIGN_OR_RETURN(bool in_flight, InFlight());
-  if (in_flight) {
+  {
     std::lock_guard lock(mu_);
-    return FailedPreconditionError("a training is already in progress" +
-                                   (active_ ? " (" + active_->version + ")" : std::string()));
+    if (active_) {
+      return FailedPreconditionError("a training is already in progress (" + active_->version +
+                                     ")");
+    }
   }
   if (thread_.joinable()) thread_.join();  // the previous run has finished (not in flight)
 
-  ASSIGN_OR_RETURN(models::VersionInfo v, registry_.CreateTraining("", actor));
+  // Single flight across processes: the lease first; then no other training can be live.
+  int64_t token = 0;
   RETURN_IF_ERROR(db_.Write([&](db::Transaction& tx) -> Status {
-    return tx
-        .Exec(
-            "INSERT INTO training_requests (request_key, version, actor, started_ms) "
-            "VALUES (?, ?, ?, ?)",
-            {std::string(request_key), v.version.value(), std::string(actor),
-             ToUnixMillis(clock_.Now())})
-        .status();
+    ASSIGN_OR_RETURN(token, lease_->Acquire(tx, ""));
+    return Status::Ok();
   }));
+  auto started = [&]() -> Result<models::VersionInfo> {
+    RETURN_IF_ERROR(RecoverInterrupted());  // versions whose trainer died, now that none is live
+    ASSIGN_OR_RETURN(models::VersionInfo v, registry_.CreateTraining("", actor));
+    RETURN_IF_ERROR(db_.Write([&](db::Transaction& tx) -> Status {
+      RETURN_IF_ERROR(lease_->SetVersion(tx, token, v.version.value()));
+      return tx
+          .Exec(
+              "INSERT INTO training_requests (request_key, version, actor, started_ms) "
+              "VALUES (?, ?, ?, ?)",
+              {std::string(request_key), v.version.value(), std::string(actor),
+               ToUnixMillis(clock_.Now())})
+          .status();
+    }));
+    return v;
+  }();
+  if (!started.ok()) {
+    if (Status r = lease_->Release(token); !r.ok()) spdlog::warn("training: {}", r.ToString());
+    return started.status();
+  }
+  models::VersionInfo v = std::move(started).value();
   {
     std::lock_guard lock(mu_);
     active_ = TrainingActivity{
         v.version.value(), "listing", 1, static_cast<int>(kPhases.size()), 0, 0, 0, clock_.Now()};
   }
   spdlog::info("training: {} started by {}", v.version.value(), actor);
-  thread_ =
-      std::thread([this, version = v.version, who = std::string(actor)] { Run(version, who); });
+  fenced_.store(false);
+  thread_ = std::thread(
+      [this, version = v.version, who = std::string(actor), token] { Run(version, who, token); });
   return v.version;
 }
 
 void TrainingRunner::Report(const std::string& phase, int step, int total, double loss) {
-  if (cancel_.load()) throw Cancelled{};
+  if (cancel_.load() || fenced_.load()) throw Cancelled{};
   std::lock_guard lock(mu_);
   if (!active_) return;
   active_->phase = phase;
@@ -137,15 +162,41 @@ void TrainingRunner::Report(const std::string& phase, int step, int total, doubl
   active_->loss = loss;
 }
 
-void TrainingRunner::Run(const models::VersionId& version, const std::string& actor) {
+void TrainingRunner::Run(const models::VersionId& version, const std::string& actor,
+                         int64_t token) {
+  // Renews the lease every ttl/3 while the training runs; losing it stops the training.
+  std::mutex beat_mu;
+  std::condition_variable beat_cv;
+  bool done = false;
+  std::thread heartbeat([&] {
+    std::unique_lock lock(beat_mu);
+    while (!beat_cv.wait_for(lock, options_.lease_ttl / 3, [&] { return done; })) {
+      lock.unlock();
+      Status renewed = lease_->Renew(token);
+      lock.lock();
+      if (renewed.code() == StatusCode::kFailedPrecondition) {
+        spdlog::error("training: {}: {}", version.value(), renewed.ToString());
+        fenced_.store(true);
+        return;
+      }
+      if (!renewed.ok()) spdlog::warn("training: lease renewal: {}", renewed.ToString());
+    }
+  });
   Status s = Status::Ok();
   try {
-    s = RunOnce(version, actor);
+    s = RunOnce(version, actor, token);
   } catch (const Cancelled&) {
-    s = AbortedError("training interrupted by shutdown");
+    s = fenced_.load() ? AbortedError("training stopped: this process lost the training lease")
+                       : AbortedError("training interrupted by shutdown");
   } catch (const std::exception& e) {
     s = InternalError(std::string("training crashed: ") + e.what());
   }
+  {
+    std::lock_guard lock(beat_mu);
+    done = true;
+  }
+  beat_cv.notify_all();
+  heartbeat.join();
   if (!s.ok()) {
     auto current = registry_.Get(version);
     if (current.ok() && current->status == models::VersionStatus::kTraining) {
@@ -159,11 +210,13 @@ void TrainingRunner::Run(const models::VersionId& version, const std::string& ac
   }
   std::error_code ec;
   fs::remove_all(options_.work_dir / version.value(), ec);
+  if (Status r = lease_->Release(token); !r.ok()) spdlog::warn("training: {}", r.ToString());
   std::lock_guard lock(mu_);
   active_.reset();
 }
 
-Status TrainingRunner::RunOnce(const models::VersionId& version, const std::string& actor) {
+Status TrainingRunner::RunOnce(const models::VersionId& version, const std::string& actor,
+                               int64_t token) {
   Report("listing", 0, 0, 0);
   std::unique_ptr<ml::DatasetSource> source = ml::MakeObjectStoreSource(store_);
   ASSIGN_OR_RETURN(ml::SourceListing listing, source->List());
@@ -211,6 +264,8 @@ Status TrainingRunner::RunOnce(const models::VersionId& version, const std::stri
   RETURN_IF_ERROR(ml::SaveArtifact(trained->artifact, trained->manifest, dir));
   RETURN_IF_ERROR(
       store_.Put("manifests/" + version.value() + ".manifest", trained->manifest).status());
+  // The effect is fenced: a process whose lease another took registers nothing.
+  RETURN_IF_ERROR(db_.Read([&](db::Transaction& tx) { return lease_->CheckFence(tx, token); }));
   ASSIGN_OR_RETURN(models::VersionInfo done, registry_.CompleteTraining(version, dir, actor));
   ASSIGN_OR_RETURN(int64_t marked, training_set_.MarkTried(version.value(), keys));
   spdlog::info("training: {} is {} ({} images newly tried)", version.value(),

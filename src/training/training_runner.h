@@ -24,6 +24,7 @@
 #include "ml/trainer.h"
 #include "models/model_registry.h"
 #include "store/object_store.h"
+#include "training/training_lease.h"
 #include "training/training_set.h"
 
 namespace loupe::training {
@@ -31,6 +32,9 @@ namespace loupe::training {
 struct RunnerOptions {
   std::filesystem::path work_dir;  // scratch space for artifacts (created)
   ml::TrainOptions train;          // seed, augmentations, head options, ...
+  // The cluster-wide training lease (training_lease.h): renewed every ttl/3 while training; a
+  // dead process's lease frees after ttl.
+  std::chrono::milliseconds lease_ttl{30000};
 };
 
 // What a running training is doing now (for GET /v1/training and the console).
@@ -61,12 +65,13 @@ class TrainingRunner {
   // training in flight: FailedPrecondition naming it.
   [[nodiscard]] Result<models::VersionId> Start(std::string_view request_key,
                                                 std::string_view actor);
-  // Whether a version is being trained (by this runner or, per the registry, by anyone).
+  // Whether a version is being trained (by this runner or, per the lease, by any process).
   [[nodiscard]] Result<bool> InFlight() const;
   std::optional<TrainingActivity> Active() const;
 
-  // Versions a previous process left in TRAINING_IN_PROGRESS become TRAINING_FAILED (their
-  // run died with that process). Call once at start, before Start().
+  // Versions left in TRAINING_IN_PROGRESS by a process that no longer holds the training lease
+  // become TRAINING_FAILED (their run died with that process); one that another live process
+  // trains is left alone. Call once at start, before Start(); Start does it again.
   [[nodiscard]] Status RecoverInterrupted();
   // Cancels a running training at its next progress report (its version becomes
   // TRAINING_FAILED "interrupted by shutdown") and waits for the thread. Idempotent.
@@ -81,8 +86,8 @@ class TrainingRunner {
         store_(store),
         training_set_(training_set),
         options_(std::move(options)) {}
-  void Run(const models::VersionId& version, const std::string& actor);
-  Status RunOnce(const models::VersionId& version, const std::string& actor);
+  void Run(const models::VersionId& version, const std::string& actor, int64_t token);
+  Status RunOnce(const models::VersionId& version, const std::string& actor, int64_t token);
   void Report(const std::string& phase, int step, int total, double loss);
 
   db::Database& db_;
@@ -97,6 +102,8 @@ class TrainingRunner {
   std::optional<TrainingActivity> active_;  // guarded by mu_
   std::thread thread_;                      // guarded by start_mu_
   std::atomic<bool> cancel_{false};
+  std::atomic<bool> fenced_{false};  // the running training lost its lease: stop it
+  std::unique_ptr<TrainingLease> lease_;
   std::unique_ptr<ml::Backbone> backbone_;  // loaded on first use; used by one run at a time
 };
 

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/random.h"
 #include "core/result.h"
 #include "db/database.h"
 #include "workflow/execution.h"
@@ -54,7 +55,5 @@ nlohmann::json ParseStored(const std::string& text);
 
 // Execution and state-machine names: 1..80 of [A-Za-z0-9_.-].
 bool ValidName(std::string_view name);
-// `bytes` random bytes as lower-case hex (execution names, lease owners).
-std::string RandomHex(size_t bytes);
 
 }  // namespace loupe::workflow
