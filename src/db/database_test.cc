@@ -252,6 +252,38 @@ TEST_P(DatabaseTest, ACallbacksOwnFailureIsItsAnswerNotRetried) {
                   .ok());
 }
 
+// A callback that ignores a failed statement and returns ok commits nothing on PostgreSQL (its
+// transaction is aborted) and gets the failure; SQLite commits the statements that worked.
+TEST_P(DatabaseTest, AnIgnoredFailedStatement) {
+  ASSERT_TRUE(db_->Write([](Transaction& tx) {
+                   return tx.Exec("INSERT INTO counters VALUES ('x', 1)").status();
+                 })
+                  .ok());
+  bool hook_ran = false;
+  Status s = db_->Write([&](Transaction& tx) -> Status {
+    tx.OnCommit([&] { hook_ran = true; });
+    (void)tx.Exec("INSERT INTO counters VALUES ('x', 2)");  // duplicate key, ignored
+    (void)tx.Exec("INSERT INTO counters VALUES ('y', 3)");
+    return Status::Ok();
+  });
+  int64_t rows = 0;
+  ASSERT_TRUE(db_->Read([&](Transaction& tx) -> Status {
+                   ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT COUNT(*) FROM counters"));
+                   rows = row->Int(0);
+                   return Status::Ok();
+                 })
+                  .ok());
+  if (GetParam() == Engine::kPostgres) {
+    EXPECT_EQ(s.code(), StatusCode::kAlreadyExists) << s;
+    EXPECT_FALSE(hook_ran);
+    EXPECT_EQ(rows, 1);
+  } else {
+    EXPECT_TRUE(s.ok()) << s;
+    EXPECT_TRUE(hook_ran);
+    EXPECT_EQ(rows, 2);
+  }
+}
+
 // Two handles on one database behave as two processes: each migrates and writes on its own.
 TEST_P(DatabaseTest, HandlesMigrateOnceAndLoseNoIncrement) {
   std::vector<std::unique_ptr<Database>> handles;

@@ -271,6 +271,10 @@ Outcome RunTx(Connection& conn, const char* begin, const Database::TxFn& fn,
   // A conflict or lost connection inside the callback decides, whatever the callback made of
   // it: run again. A failure of the callback's own (a listener that is down) is its answer.
   bool conflict = !tx.failure().ok() && Retryable(tx.failure());
+  // A failed statement aborted the transaction (PostgreSQL would answer COMMIT with ROLLBACK):
+  // whatever the callback returned, nothing is committed and the statement's failure is the
+  // answer.
+  if (!tx.failure().ok() && result.ok()) result = tx.failure();
   if (conflict) result = tx.failure();
   if (result.ok()) {
     Status c = conn.Script("COMMIT");

@@ -15,7 +15,8 @@
 //     migration once; DDL is transactional on PostgreSQL, so a failed migration leaves nothing.
 //   - Text columns are created COLLATE "C", so ORDER BY on text matches SQLite's byte order.
 //   - A failed statement poisons the transaction (PostgreSQL's rule); later statements in the
-//     same callback return the first failure. No caller continues after a failed statement.
+//     same callback return the first failure, and Write returns it with nothing committed even
+//     if the callback ignored it and returned ok (SQLite would commit the rest).
 // Thread-safe.
 
 #include <memory>

@@ -1,11 +1,16 @@
-// Scale-out smoke: two `loupe serve` processes on one PostgreSQL database and one S3 bucket
+// Scale-out: `loupe serve` processes on one PostgreSQL database and one S3 bucket
 // (the servers the db and store tests use: a PostgreSQL started in a temp dir, npm s3rver).
-// They start together, see each other's objects and parameter changes, register an object
-// that another program put straight into the bucket exactly once, keep serving when one is
-// killed (which restarts and catches up), and reconnect when the database restarts.
+// Two start together, see each other's objects and parameter changes and register an object
+// that another program put straight into the bucket exactly once; a third joins and a stream
+// of uploads through all three and the bucket gives one event and one detection execution
+// each; they keep serving when one is killed (which restarts and catches up), and reconnect
+// when the database restarts.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <map>
 #include <thread>
+#include <vector>
 
 #include "core/temp_dir.h"
 #include "db/testing.h"
@@ -34,7 +39,7 @@ int CountCreated(server::HttpClient& c, const std::string& key) {
   return count;
 }
 
-TEST(ClusterE2E, TwoProcessesShareOneDatabaseAndOneBucket) {
+TEST(ClusterE2E, ProcessesShareOneDatabaseAndOneBucket) {
   TempDir dir;
   auto& s3 = store::testing::S3Server::Shared();
   const std::string prefix = store::testing::S3Server::FreshPrefix();
@@ -91,6 +96,44 @@ TEST(ClusterE2E, TwoProcessesShareOneDatabaseAndOneBucket) {
   ASSERT_TRUE(cam.ok());
   EXPECT_EQ(cam->body, "from a camera");
 
+  // A third process joins; a stream of uploads goes in through all three and straight into
+  // the bucket. Each upload is one ObjectCreated and starts one detection execution, whichever
+  // process's router sees its event first (no model is deployed: they wait in the backlog).
+  ServerProcess c((dir.path() / "c").string(), {}, env);
+  ASSERT_TRUE(c.Start().ok());
+  auto cc = c.Client();
+  std::vector<server::HttpClient*> clients = {ca.get(), cb.get(), cc.get()};
+  std::vector<std::string> uploads;
+  for (int i = 0; i < 60; ++i) {
+    std::string key = "images_for_detection/u" + std::to_string(i) + ".jpg";
+    uploads.push_back(key);
+    if (i % 4 == 3) {
+      ASSERT_TRUE(raw->Put(prefix + "/" + key, "foreign " + std::to_string(i), "").ok());
+      continue;
+    }
+    auto r = clients[i % 3]->Send("PUT", "/v1/objects/" + key, "upload " + std::to_string(i));
+    ASSERT_TRUE(r.ok() && r->status == 200) << key;
+  }
+  uploads.push_back("images_for_detection/cam.jpg");
+  auto detections = [&](server::HttpClient& client) {
+    json list = Get(client, "/v1/executions?state_machine=detection&limit=1000");
+    std::map<std::string, int> per_key;
+    if (list.is_null()) return per_key;
+    for (const json& e : list["executions"]) per_key[e["input"]["detail"]["key"]]++;
+    return per_key;
+  };
+  EXPECT_TRUE(
+      WaitFor([&] { return detections(*cc).size() == uploads.size(); }, std::chrono::seconds(90)));
+  std::map<std::string, int> per_key = detections(*ca);
+  for (const std::string& key : uploads) {
+    EXPECT_EQ(per_key[key], 1) << key;
+    EXPECT_EQ(CountCreated(*cb, key), 1) << key;
+  }
+  std::printf(
+      "cluster: %zu uploads through 3 processes and the bucket, %zu detection "
+      "executions\n",
+      uploads.size(), per_key.size());
+
   // One process dies; the other keeps answering, healthy; the dead one restarts and catches up.
   a.Kill();
   auto health = cb->Send("GET", "/healthz");
@@ -111,9 +154,9 @@ TEST(ClusterE2E, TwoProcessesShareOneDatabaseAndOneBucket) {
     return h.ok() && h->status == 503;
   }));
   pg.Start();
-  for (server::HttpClient* c : {ca2.get(), cb.get()}) {
+  for (server::HttpClient* client : {ca2.get(), cb.get(), cc.get()}) {
     EXPECT_TRUE(WaitFor([&] {
-      auto h = c->Send("GET", "/healthz");
+      auto h = client->Send("GET", "/healthz");
       return h.ok() && h->status == 200;
     }));
   }
