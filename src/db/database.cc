@@ -1,5 +1,9 @@
 #include "db/database.h"
 
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
 #include "core/check.h"
 
 namespace loupe::db {
@@ -42,6 +46,45 @@ std::optional<int64_t> Row::OptInt(size_t i) const {
 std::optional<std::string> Row::OptText(size_t i) const {
   if (IsNull(i)) return std::nullopt;
   return Text(i);
+}
+
+Result<int> SchemaVersionIn(Transaction& tx, std::string_view module) {
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT version FROM schema_versions WHERE module = ?",
+                                         {std::string(module)}));
+  return row ? static_cast<int>(row->Int(0)) : 0;
+}
+
+Status ApplyMigrations(Transaction& tx, std::string_view module,
+                       const std::vector<Migration>& migrations,
+                       const std::function<Status(std::string_view sql)>& run_script) {
+  ASSIGN_OR_RETURN(int current, SchemaVersionIn(tx, module));
+  int latest = migrations.empty() ? 0 : migrations.back().version;
+  if (current > latest) {
+    return FailedPreconditionError("database schema of '" + std::string(module) + "' is version " +
+                                   std::to_string(current) + ", newer than this binary's " +
+                                   std::to_string(latest));
+  }
+  for (const Migration& m : migrations) {
+    if (m.version <= current) continue;
+    if (m.version != current + 1) {
+      return InternalError("migrations of '" + std::string(module) + "' are not contiguous");
+    }
+    RETURN_IF_ERROR(run_script(m.sql).WithContext("migration " + std::string(module) + " " +
+                                                  std::to_string(m.version)));
+    int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    RETURN_IF_ERROR(
+        tx.Exec("INSERT INTO schema_versions(module, version, description, applied_ms) "
+                "VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(module) DO UPDATE SET version = excluded.version, "
+                "description = excluded.description, applied_ms = excluded.applied_ms",
+                {std::string(module), int64_t{m.version}, std::string(m.description), now_ms})
+            .status());
+    spdlog::info("db: applied migration {} {} ({})", module, m.version, m.description);
+    current = m.version;
+  }
+  return Status::Ok();
 }
 
 Result<std::optional<Row>> Transaction::QueryOne(std::string_view sql, const Params& params) {

@@ -75,6 +75,16 @@ struct Migration {
   std::string_view sql;  // one or more statements
 };
 
+// For the engines' Migrate and SchemaVersion (the same in every engine): inside the engine's
+// migration transaction, applies `module`'s migrations above its version in schema_versions,
+// each script through `run_script`, recording each version as it goes; FailedPrecondition if
+// the database is newer than `migrations`, Internal if they are not contiguous.
+Status ApplyMigrations(Transaction& tx, std::string_view module,
+                       const std::vector<Migration>& migrations,
+                       const std::function<Status(std::string_view sql)>& run_script);
+// The module's recorded schema version (0 if none).
+Result<int> SchemaVersionIn(Transaction& tx, std::string_view module);
+
 class Database {
  public:
   virtual ~Database() = default;

@@ -344,34 +344,9 @@ class PostgresDatabase final : public Database {
         *writer_, "BEGIN",
         [&](Transaction& tx) -> Status {
           RETURN_IF_ERROR(tx.Query("SELECT pg_advisory_xact_lock(?)", {kMigrationLock}).status());
-          ASSIGN_OR_RETURN(int current, VersionIn(tx, module));
-          int latest = migrations.empty() ? 0 : migrations.back().version;
-          if (current > latest) {
-            return FailedPreconditionError("database schema of '" + std::string(module) +
-                                           "' is version " + std::to_string(current) +
-                                           ", newer than this binary's " + std::to_string(latest));
-          }
-          for (const Migration& m : migrations) {
-            if (m.version <= current) continue;
-            if (m.version != current + 1) {
-              return InternalError("migrations of '" + std::string(module) +
-                                   "' are not contiguous");
-            }
-            RETURN_IF_ERROR(writer_->Script(ToPostgresSchema(m.sql))
-                                .WithContext("migration " + std::string(module) + " " +
-                                             std::to_string(m.version)));
-            RETURN_IF_ERROR(
-                tx.Exec("INSERT INTO schema_versions(module, version, description, applied_ms) "
-                        "VALUES (?, ?, ?, ?) "
-                        "ON CONFLICT(module) DO UPDATE SET version = excluded.version, "
-                        "description = excluded.description, applied_ms = excluded.applied_ms",
-                        {std::string(module), int64_t{m.version}, std::string(m.description),
-                         NowMs()})
-                    .status());
-            spdlog::info("db: applied migration {} {} ({})", module, m.version, m.description);
-            current = m.version;
-          }
-          return Status::Ok();
+          return ApplyMigrations(tx, module, migrations, [this](std::string_view sql) {
+            return writer_->Script(ToPostgresSchema(sql));
+          });
         },
         &hooks, /*rerun=*/true);
   }
@@ -379,7 +354,7 @@ class PostgresDatabase final : public Database {
   Result<int> SchemaVersion(std::string_view module) const override {
     int version = 0;
     RETURN_IF_ERROR(Read([&](Transaction& tx) -> Status {
-      ASSIGN_OR_RETURN(version, VersionIn(tx, module));
+      ASSIGN_OR_RETURN(version, SchemaVersionIn(tx, module));
       return Status::Ok();
     }));
     return version;
@@ -402,18 +377,6 @@ class PostgresDatabase final : public Database {
   }
 
  private:
-  static int64_t NowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
-
-  static Result<int> VersionIn(Transaction& tx, std::string_view module) {
-    ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT version FROM schema_versions WHERE module = ?",
-                                           {std::string(module)}));
-    return row ? static_cast<int>(row->Int(0)) : 0;
-  }
-
   // Runs `fn` in a transaction on `conn`, reconnecting and retrying while nothing was committed
   // and another attempt may succeed — after `fn` ran only if `rerun` (writes, whose callbacks
   // set their outputs rather than accumulate).

@@ -222,38 +222,15 @@ class SqliteDatabase final : public Database {
 
   Status Migrate(std::string_view module, const std::vector<Migration>& migrations) override {
     return Write([&](Transaction& tx) -> Status {
-      ASSIGN_OR_RETURN(int current, VersionIn(tx, module));
-      int latest = migrations.empty() ? 0 : migrations.back().version;
-      if (current > latest) {
-        return FailedPreconditionError("database schema of '" + std::string(module) +
-                                       "' is version " + std::to_string(current) +
-                                       ", newer than this binary's " + std::to_string(latest));
-      }
-      for (const Migration& m : migrations) {
-        if (m.version <= current) continue;
-        if (m.version != current + 1) {
-          return InternalError("migrations of '" + std::string(module) + "' are not contiguous");
-        }
-        RETURN_IF_ERROR(ExecScriptIn(m.sql).WithContext("migration " + std::string(module) + " " +
-                                                        std::to_string(m.version)));
-        auto r = tx.Exec(
-            "INSERT INTO schema_versions(module, version, description, applied_ms) "
-            "VALUES (?, ?, ?, CAST(strftime('%s','now') AS INTEGER) * 1000) "
-            "ON CONFLICT(module) DO UPDATE SET version = excluded.version, "
-            "description = excluded.description, applied_ms = excluded.applied_ms",
-            {std::string(module), int64_t{m.version}, std::string(m.description)});
-        if (!r.ok()) return r.status();
-        spdlog::info("db: applied migration {} {} ({})", module, m.version, m.description);
-        current = m.version;
-      }
-      return Status::Ok();
+      return ApplyMigrations(tx, module, migrations,
+                             [this](std::string_view sql) { return ExecScriptIn(sql); });
     });
   }
 
   Result<int> SchemaVersion(std::string_view module) const override {
     int version = 0;
     RETURN_IF_ERROR(Read([&](Transaction& tx) -> Status {
-      ASSIGN_OR_RETURN(version, VersionIn(tx, module));
+      ASSIGN_OR_RETURN(version, SchemaVersionIn(tx, module));
       return Status::Ok();
     }));
     return version;
@@ -267,12 +244,6 @@ class SqliteDatabase final : public Database {
   }
 
  private:
-  static Result<int> VersionIn(Transaction& tx, std::string_view module) {
-    ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT version FROM schema_versions WHERE module = ?",
-                                           {std::string(module)}));
-    return row ? static_cast<int>(row->Int(0)) : 0;
-  }
-
   // REQUIRES: write_mu_ held (only called from Migrate's transaction).
   Status ExecScriptIn(std::string_view sql) {
     return writer_->ExecScript(std::string(sql).c_str());

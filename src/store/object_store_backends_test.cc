@@ -43,17 +43,7 @@ class ObjectStoreContractTest : public ::testing::TestWithParam<Backend> {
   }
 
   std::vector<std::string> ListAll(const std::string& prefix, int page_size) {
-    std::vector<std::string> keys;
-    std::string token;
-    do {
-      auto page = store_->List(prefix, token, page_size);
-      EXPECT_TRUE(page.ok()) << page.status();
-      if (!page.ok()) break;
-      EXPECT_LE(page->objects.size(), static_cast<size_t>(page_size));
-      for (const ObjectInfo& o : page->objects) keys.push_back(o.key);
-      token = page->next_page_token;
-    } while (!token.empty());
-    return keys;
+    return testing::ListAll(*store_, prefix, page_size);
   }
 
   TempDir dir_{"loupe-store-"};

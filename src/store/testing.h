@@ -64,6 +64,22 @@ class RecordingListener final : public ObjectListener {
   bool fail_next_ = false;
 };
 
+// Every key of `store` under `prefix`, paging `page_size` at a time (checking each page's size).
+inline std::vector<std::string> ListAll(const ObjectStore& store, const std::string& prefix,
+                                        int page_size) {
+  std::vector<std::string> keys;
+  std::string token;
+  do {
+    auto page = store.List(prefix, token, page_size);
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (!page.ok()) break;
+    EXPECT_LE(page->objects.size(), static_cast<size_t>(page_size));
+    for (const ObjectInfo& o : page->objects) keys.push_back(o.key);
+    token = page->next_page_token;
+  } while (!token.empty());
+  return keys;
+}
+
 inline std::chrono::steady_clock::time_point Deadline() {
   return std::chrono::steady_clock::now() + std::chrono::seconds(30);
 }
@@ -101,17 +117,7 @@ class LocalObjectStoreTest : public ::testing::Test {
   }
 
   std::vector<std::string> ListAll(const std::string& prefix, int page_size) {
-    std::vector<std::string> keys;
-    std::string token;
-    do {
-      auto page = store_->List(prefix, token, page_size);
-      EXPECT_TRUE(page.ok()) << page.status();
-      if (!page.ok()) break;
-      EXPECT_LE(page->objects.size(), static_cast<size_t>(page_size));
-      for (const ObjectInfo& o : page->objects) keys.push_back(o.key);
-      token = page->next_page_token;
-    } while (!token.empty());
-    return keys;
+    return testing::ListAll(*store_, prefix, page_size);
   }
 
   TempDir dir_{"loupe-store-"};
