@@ -97,6 +97,18 @@ void RegisterServeCommand(CLI::App& app, ServeOptions& options, int* exit_code) 
       ->capture_default_str();
   serve->add_flag("--s3-virtual-hosted", options.s3_virtual_hosted,
                   "Address the bucket as bucket.endpoint instead of endpoint/bucket");
+  serve
+      ->add_option("--aws-bucket", options.aws_bucket,
+                   "Bucket name of loupe's S3 API (aws s3 cp x s3://BUCKET/images_for_detection/)")
+      ->check([](const std::string& v) {
+        bool ok = v.size() >= 3 && v.size() <= 63;
+        for (char c : v)
+          ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.');
+        return ok ? std::string() : std::string("3..63 of a-z 0-9 . -");
+      })
+      ->capture_default_str();
+  serve->add_option("--aws-region", options.aws_region, "Region in the ARNs of loupe's AWS APIs")
+      ->capture_default_str();
   serve->add_option("--bind", options.bind, "Address to listen on")->capture_default_str();
   serve->add_option("--port", options.port, "Port to listen on (0 = pick a free port)")
       ->check(CLI::Range(0, 65535))
@@ -149,6 +161,9 @@ int Serve(const ServeOptions& options) {
   // once on stdout, never logged) and, with $LOUPE_BOOTSTRAP_TOKEN, an admin API token.
   services_options.admin_password = Env("LOUPE_ADMIN_PASSWORD");
   services_options.bootstrap_token = Env("LOUPE_BOOTSTRAP_TOKEN");
+  services_options.secrets_key_hex = Env("LOUPE_SECRETS_KEY");
+  services_options.aws.bucket = options.aws_bucket;
+  services_options.aws.region = options.aws_region;
 
   SystemClock clock;
   auto services = Services::Build(services_options, clock);

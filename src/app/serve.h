@@ -17,6 +17,9 @@ struct ServeOptions {
   std::string s3_endpoint;
   std::string s3_region = "us-east-1";
   bool s3_virtual_hosted = false;
+  // The AWS protocol routes: the bucket S3 clients address and the region in loupe's ARNs.
+  std::string aws_bucket = "loupe";
+  std::string aws_region = "us-east-1";
   std::string bind = "127.0.0.1";
   int port = 8080;
   int max_body_mb = 15;

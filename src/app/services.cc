@@ -6,6 +6,8 @@
 #include <utility>
 
 #include "auth/http/auth_routes.h"
+#include "auth/secrets_key.h"
+#include "aws/http/aws_routes.h"
 #include "console/http/static_routes.h"
 #include "db/open.h"
 #include "detect/http/detect_routes.h"
@@ -87,7 +89,10 @@ Status Services::BuildAll(const ServicesOptions& options) {
   RETURN_IF_ERROR(training_set_->Backfill(*store_).status());
 
   // Accounts: on first start an admin and, with a bootstrap token, an admin API token.
-  ASSIGN_OR_RETURN(auth_store_, auth::AuthStore::Open(*db_, clock_));
+  auth::AuthOptions auth_options;
+  ASSIGN_OR_RETURN(auth_options.secrets_key,
+                   auth::LoadSecretsKey(data / "secrets.key", options.secrets_key_hex));
+  ASSIGN_OR_RETURN(auth_store_, auth::AuthStore::Open(*db_, clock_, auth_options));
   ASSIGN_OR_RETURN(bootstrap_,
                    auth_store_->Bootstrap(options.admin_password, options.bootstrap_token));
   login_limiter_ = std::make_unique<auth::LoginLimiter>(clock_);
@@ -121,6 +126,7 @@ Status Services::BuildAll(const ServicesOptions& options) {
 
   // Human review: opening it finishes completions a crash interrupted.
   ASSIGN_OR_RETURN(reviews_, review::ReviewService::Open(*db_, clock_, *store_, *events_));
+  ASSIGN_OR_RETURN(multipart_, aws::MultipartUploads::Open(*db_, clock_));
   review_sweeper_ = std::make_unique<BackgroundLoop>("review-sweeper", [this] {
     if (Status s = reviews_->Sweep(); !s.ok()) spdlog::warn("review sweep: {}", s.ToString());
     return std::chrono::milliseconds(kReviewSweepPeriod);
@@ -178,6 +184,11 @@ void Services::AddRoutes(const ServicesOptions& options) {
   training::AddTrainingRoutes(router_, *db_, *events_, *training_set_, *runner_);
   notify::AddNotifyRoutes(router_, *notifier_);
   review::AddReviewRoutes(router_, *reviews_);
+  // The AWS protocols (Rekognition, SSM, A2I runtime, S3 path-style), before the console's
+  // catch-all routes.
+  aws::AddAwsRoutes(router_,
+                    {*params_, *detect_, *models_, *runner_, *reviews_, *store_, *multipart_},
+                    options.aws);
   // Web console: static files of the built console at `/` (public; the API stays under /v1).
   console::AddStaticRoutes(router_, options.console_dir);
   auth::AddAuthRoutes(router_, *auth_store_, *login_limiter_, {options.secure_cookies});

@@ -25,6 +25,8 @@
 #include "auth/auth_store.h"
 #include "auth/http/session_authenticator.h"
 #include "auth/login_limiter.h"
+#include "aws/http/protocol.h"
+#include "aws/multipart.h"
 #include "core/background_loop.h"
 #include "core/clock.h"
 #include "core/result.h"
@@ -66,6 +68,10 @@ struct ServicesOptions {
   // The first start's admin password and API token (see auth::AuthStore::Bootstrap).
   std::optional<std::string> admin_password;
   std::optional<std::string> bootstrap_token;
+  // The secrets key that seals AWS secret keys (64 hex; $LOUPE_SECRETS_KEY), else the file
+  // <data_dir>/secrets.key (auth/secrets_key.h).
+  std::optional<std::string> secrets_key_hex;
+  aws::AwsOptions aws;  // the bucket, region and account of the AWS protocol routes
 };
 
 class Services {
@@ -109,6 +115,7 @@ class Services {
   std::unique_ptr<training::TrainingRunner> runner_;
   std::unique_ptr<notify::Notifier> notifier_;
   std::unique_ptr<review::ReviewService> reviews_;
+  std::unique_ptr<aws::MultipartUploads> multipart_;
   std::unique_ptr<BackgroundLoop> review_sweeper_;
   std::unique_ptr<BackgroundLoop> peer_sync_;
   // The loop's ports, implemented by the modules that own the work.

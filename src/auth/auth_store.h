@@ -61,6 +61,19 @@ struct NewToken {
   std::string token;  // shown once; stored only hashed
 };
 
+// An AWS-style access key pair belonging to an API token (SigV4 clients: the aws CLI, boto3).
+struct NewAwsKey {
+  std::string token_id;           // revoking this token revokes the key
+  std::string access_key_id;      // "LKIA" + 16 characters
+  std::string secret_access_key;  // shown once; stored sealed under the server's secrets key
+};
+
+// A valid key's owner and secret (to check a signature with).
+struct AwsKey {
+  User user;
+  std::string secret_access_key;
+};
+
 struct BootstrapResult {
   bool created = false;        // false when accounts already existed (not a first start)
   std::string admin_password;  // the admin's password when created (generated or given)
@@ -71,6 +84,11 @@ struct BootstrapResult {
 struct AuthOptions {
   std::chrono::seconds session_idle{std::chrono::hours(12)};
   std::chrono::seconds session_absolute{std::chrono::hours(24 * 7)};
+  // 32 bytes that seal AWS secret keys in the database (XChaCha20-Poly1305, the access key id
+  // as associated data), kept outside it (secrets_key.h), so that a dump of the database alone
+  // does not reveal them. SigV4 needs the secret itself, so it cannot be stored as a hash.
+  // Empty = AWS keys cannot be created or used (FailedPrecondition).
+  std::string secrets_key;
 };
 
 // The first account's name.
@@ -121,12 +139,27 @@ class AuthStore {
   // The token's user; Unauthenticated when unknown, revoked or expired.
   Result<User> LookupToken(const std::string& token);
 
+  // AWS access keys: a token (listed and revoked like any) with an access key id and a secret,
+  // for SigV4 clients. The token's bearer value is never shown, so the key is its only use.
+  Result<NewAwsKey> CreateAwsKey(const std::string& name, const std::string& user,
+                                 std::optional<std::chrono::seconds> lifetime);
+  // The key's user and secret; Unauthenticated when unknown, revoked or expired.
+  Result<AwsKey> LookupAwsKey(const std::string& access_key_id);
+
+  const Clock& clock() const { return clock_; }
+
  private:
   AuthStore(db::Database& db, const Clock& clock, AuthOptions options)
       : db_(db), clock_(clock), options_(options) {}
   Result<NewToken> InsertToken(db::Transaction& tx, const std::string& name,
                                const std::string& user, const std::string& token,
                                std::optional<std::chrono::seconds> lifetime);
+  // The user of the token row `where` selects (a condition on the columns of auth_tokens t,
+  // one parameter), with the extra column `extra` (empty = none) in `extra_value`; refuses
+  // revoked and expired tokens and notes the use. `what` names the credential in errors.
+  Result<User> LookupTokenWhere(const std::string& join, const std::string& where,
+                                const db::Value& param, const std::string& extra,
+                                std::string_view what, std::string* extra_value);
 
   db::Database& db_;
   const Clock& clock_;

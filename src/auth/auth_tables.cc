@@ -36,6 +36,13 @@ CREATE TABLE auth_tokens (
   last_used_at INTEGER
 );
 CREATE INDEX auth_tokens_by_user ON auth_tokens (user_name);
+)sql"},
+                                                         {2, "AWS access keys", R"sql(
+CREATE TABLE auth_aws_keys (
+  access_key_id TEXT PRIMARY KEY,
+  token_id TEXT NOT NULL UNIQUE,
+  sealed_secret TEXT NOT NULL
+);
 )sql"}};
   return kMigrations;
 }

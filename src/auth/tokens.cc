@@ -7,6 +7,7 @@
 #include "auth/auth_store.h"
 #include "auth/auth_tables.h"
 #include "auth/password.h"
+#include "auth/secrets_key.h"
 #include "core/sha256.h"
 
 namespace loupe::auth {
@@ -73,33 +74,38 @@ Status AuthStore::RevokeToken(const std::string& id) {
   });
 }
 
-Result<User> AuthStore::LookupToken(const std::string& token) {
-  std::string hash = Sha256Hex(token);
+Result<User> AuthStore::LookupTokenWhere(const std::string& join, const std::string& where,
+                                         const db::Value& param, const std::string& extra,
+                                         std::string_view what, std::string* extra_value) {
   int64_t now = ToUnixMillis(clock_.Now());
   std::optional<User> user;
   std::string id;
   bool touch = false;
   Status refused = Status::Ok();
+  std::string what_s(what);
   RETURN_IF_ERROR(db_.Read([&](db::Transaction& tx) {
     ASSIGN_OR_RETURN(auto row,
                      tx.QueryOne("SELECT t.id, t.expires_at, t.revoked_at, t.last_used_at, "
-                                 "u.name, u.role, u.teams, u.created_at, u.updated_at FROM "
-                                 "auth_tokens t JOIN auth_users u ON u.name = t.user_name WHERE "
-                                 "t.token_hash = ?",
-                                 {hash}));
+                                 "u.name, u.role, u.teams, u.created_at, u.updated_at" +
+                                     (extra.empty() ? std::string() : ", " + extra) +
+                                     " FROM auth_tokens t JOIN auth_users u ON u.name = "
+                                     "t.user_name " +
+                                     join + " WHERE " + where,
+                                 {param}));
     if (!row) return Status::Ok();
     id = row->Text(0);
     if (!row->IsNull(2)) {
-      refused = UnauthenticatedError("API token revoked");
+      refused = UnauthenticatedError(what_s + " revoked");
     } else if (auto expires = row->OptInt(1); expires && *expires <= now) {
-      refused = UnauthenticatedError("API token expired");
+      refused = UnauthenticatedError(what_s + " expired");
     }
     auto last_used = row->OptInt(3);
     touch = !last_used || now - *last_used >= kTouchMillis;
     ASSIGN_OR_RETURN(user, UserFromRow(*row, 4));
+    if (extra_value != nullptr) *extra_value = row->Text(9);
     return Status::Ok();
   }));
-  if (!user) return UnauthenticatedError("unknown API token");
+  if (!user) return UnauthenticatedError("unknown " + what_s);
   if (!refused.ok()) return refused;
   if (touch) {
     RETURN_IF_ERROR(db_.Write([&](db::Transaction& tx) {
@@ -107,6 +113,49 @@ Result<User> AuthStore::LookupToken(const std::string& token) {
     }));
   }
   return *user;
+}
+
+Result<User> AuthStore::LookupToken(const std::string& token) {
+  return LookupTokenWhere("", "t.token_hash = ?", Sha256Hex(token), "", "API token", nullptr);
+}
+
+Result<NewAwsKey> AuthStore::CreateAwsKey(const std::string& name, const std::string& user,
+                                          std::optional<std::chrono::seconds> lifetime) {
+  if (options_.secrets_key.size() != kSecretsKeyBytes) {
+    return FailedPreconditionError("this server has no secrets key to seal AWS keys with");
+  }
+  if (name.empty() || name.size() > 100) {
+    return InvalidArgumentError("a token's name must be 1..100 characters");
+  }
+  if (lifetime && lifetime->count() <= 0) {
+    return InvalidArgumentError("a token's lifetime must be positive");
+  }
+  NewAwsKey key;
+  key.access_key_id = NewAccessKeyId();
+  key.secret_access_key = NewSecretAccessKey();
+  std::string sealed = Seal(options_.secrets_key, key.access_key_id, key.secret_access_key);
+  RETURN_IF_ERROR(db_.Write([&](db::Transaction& tx) {
+    RETURN_IF_ERROR(QueryUser(tx, user).status());
+    ASSIGN_OR_RETURN(NewToken token, InsertToken(tx, name, user, RandomHex(32), lifetime));
+    key.token_id = token.id;
+    return tx
+        .Exec("INSERT INTO auth_aws_keys (access_key_id, token_id, sealed_secret) VALUES (?, ?, ?)",
+              {key.access_key_id, token.id, sealed})
+        .status();
+  }));
+  return key;
+}
+
+Result<AwsKey> AuthStore::LookupAwsKey(const std::string& access_key_id) {
+  if (options_.secrets_key.size() != kSecretsKeyBytes) {
+    return FailedPreconditionError("this server has no secrets key to open AWS keys with");
+  }
+  std::string sealed;
+  ASSIGN_OR_RETURN(User user, LookupTokenWhere("JOIN auth_aws_keys k ON k.token_id = t.id",
+                                               "k.access_key_id = ?", access_key_id,
+                                               "k.sealed_secret", "AWS access key", &sealed));
+  ASSIGN_OR_RETURN(std::string secret, Unseal(options_.secrets_key, access_key_id, sealed));
+  return AwsKey{std::move(user), std::move(secret)};
 }
 
 }  // namespace loupe::auth

@@ -166,6 +166,22 @@ Result<LoopInfo> ReviewService::StopLoop(std::string_view name) {
   return GetLoop(name, AppCaller());
 }
 
+Status ReviewService::DeleteLoop(std::string_view name) {
+  return db_.Write([&](db::Transaction& tx) -> Status {
+    RETURN_IF_ERROR(ExpireDue(tx, ToUnixMillis(clock_.Now())));
+    ASSIGN_OR_RETURN(LoopRow loop, LoadVisibleLoop(tx, name, AppCaller()));
+    if (loop.completing || loop.info.status == LoopStatus::kInProgress ||
+        loop.info.status == LoopStatus::kEscalated) {
+      return FailedPreconditionError("human loop '" + std::string(name) + "' is " +
+                                     StatusWord(loop) + "; stop it before deleting it");
+    }
+    std::string n(name);
+    RETURN_IF_ERROR(tx.Exec("DELETE FROM review_tasks WHERE loop = ?", {n}).status());
+    RETURN_IF_ERROR(tx.Exec("DELETE FROM review_claims WHERE loop = ?", {n}).status());
+    return tx.Exec("DELETE FROM review_loops WHERE name = ?", {n}).status();
+  });
+}
+
 Result<LoopInfo> ReviewService::ResolveLoop(std::string_view name,
                                             const std::optional<std::string>& label,
                                             std::string_view operator_name) {

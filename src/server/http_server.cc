@@ -97,6 +97,9 @@ std::optional<HttpResponse> HttpServer::Admit(const Route& route, HttpRequest& r
   if (authenticator_ != nullptr) caller = authenticator_->Authenticate(request);
   bool csrf_ok =
       !caller.ok() || !caller->session || !IsUnsafeMethod(request.method) || caller->csrf_valid;
+  auto refuse = [&route](const Status& status) {
+    return route.refusal ? route.refusal(status) : HttpResponse::Error(status);
+  };
   if (route.role == Role::kPublic) {
     // Public routes run for everyone; a caller is named only when its credentials are fully
     // valid (a session without its CSRF token on an unsafe method stays anonymous).
@@ -108,21 +111,21 @@ std::optional<HttpResponse> HttpServer::Admit(const Route& route, HttpRequest& r
     return std::nullopt;
   }
   if (!caller.ok()) {
-    HttpResponse r = HttpResponse::Error(caller.status());
-    if (caller.status().code() == StatusCode::kUnauthenticated) {
+    HttpResponse r = refuse(caller.status());
+    if (!route.refusal && caller.status().code() == StatusCode::kUnauthenticated) {
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
     }
     return r;
   }
   if (!csrf_ok) {
-    return HttpResponse::Error(
+    return refuse(
         PermissionDeniedError("missing or invalid X-CSRF-Token header (session requests that "
                               "change state must send the token from /v1/auth/me)"));
   }
   if (!RoleAllows(caller->role, route.role)) {
-    return HttpResponse::Error(PermissionDeniedError(
-        "role " + std::string(RoleName(caller->role)) + " may not call " + route.method + " " +
-        request.path + " (needs " + std::string(RoleName(route.role)) + ")"));
+    return refuse(PermissionDeniedError("role " + std::string(RoleName(caller->role)) +
+                                        " may not call " + route.method + " " + request.path +
+                                        " (needs " + std::string(RoleName(route.role)) + ")"));
   }
   request.principal = caller->principal;
   request.role = caller->role;
@@ -146,6 +149,7 @@ void HttpServer::Install() {
       HttpRequest in;
       in.method = req.method;
       in.path = req.path;
+      in.raw_target = req.target;
       for (size_t i = 1; i < req.matches.size(); ++i) in.path_params.push_back(req.matches[i]);
       for (const auto& [k, v] : req.params) in.query.emplace(k, v);
       for (const auto& [k, v] : req.headers) in.headers[Lower(k)] = v;

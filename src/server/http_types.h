@@ -23,7 +23,8 @@ using loupe::Role;
 
 struct HttpRequest {
   std::string method;
-  std::string path;
+  std::string path;        // decoded
+  std::string raw_target;  // the request target as sent: encoded path and query (for SigV4)
   std::vector<std::string> path_params;  // regex captures of the route pattern, decoded
   std::multimap<std::string, std::string> query;
   std::map<std::string, std::string> headers;  // names lower-cased

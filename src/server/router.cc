@@ -57,6 +57,11 @@ nlohmann::json Router::OpenApi() const {
                             {"schema", {{"type", "string"}}}});
     }
     if (!parameters.empty()) op["parameters"] = parameters;
+    if (r.refusal) {
+      // A route of another protocol (AWS): its own error shapes, and roles checked per action.
+      op["x-loupe-own-errors"] = true;
+      op["responses"]["default"]["description"] = "the protocol's own bodies and error shapes";
+    }
     paths[path][method] = op;
   }
   return {

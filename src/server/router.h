@@ -20,6 +20,9 @@ struct Route {
   Role role;
   std::string summary;
   Handler handler;
+  // How the server words its own refusals of this route (401, 403) when the route speaks
+  // another protocol (the AWS routes: JSON `__type` or S3 XML errors); unset = loupe's JSON.
+  std::function<HttpResponse(const Status&)> refusal = {};
 };
 
 class Router {
@@ -27,7 +30,8 @@ class Router {
   void Add(Route route);
   const std::vector<Route>& routes() const { return routes_; }
   // The OpenAPI 3 document describing every route; each operation carries the role it needs
-  // as "x-loupe-role" and its path regex as "x-loupe-pattern" (for tests that walk the table).
+  // as "x-loupe-role" and its path regex as "x-loupe-pattern" (for tests that walk the table),
+  // and routes with their own refusals "x-loupe-own-errors": true.
   nlohmann::json OpenApi() const;
 
  private:

@@ -88,7 +88,7 @@ Status TrainingRunner::RecoverInterrupted() {
 }
 
 Result<models::VersionId> TrainingRunner::Start(std::string_view request_key,
-                                                std::string_view actor) {
+                                                std::string_view actor, std::string_view name) {
   if (request_key.empty() || request_key.size() > 512) {
     return InvalidArgumentError("training request key must be 1..512 bytes");
   }
@@ -121,7 +121,7 @@ Result<models::VersionId> TrainingRunner::Start(std::string_view request_key,
   }));
   auto started = [&]() -> Result<models::VersionInfo> {
     RETURN_IF_ERROR(RecoverInterrupted());  // versions whose trainer died, now that none is live
-    ASSIGN_OR_RETURN(models::VersionInfo v, registry_.CreateTraining("", actor));
+    ASSIGN_OR_RETURN(models::VersionInfo v, registry_.CreateTraining(name, actor));
     RETURN_IF_ERROR(db_.Write([&](db::Transaction& tx) -> Status {
       RETURN_IF_ERROR(lease_->SetVersion(tx, token, v.version.value()));
       return tx

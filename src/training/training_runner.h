@@ -63,8 +63,10 @@ class TrainingRunner {
   // Starts a training of a new version in the background and returns the version. The same
   // `request_key` returns the version it started before (whatever its state). Another
   // training in flight: FailedPrecondition naming it.
+  // `name` names the version (ModelRegistry::CreateTraining's rules); empty = the next
+  // generated name.
   [[nodiscard]] Result<models::VersionId> Start(std::string_view request_key,
-                                                std::string_view actor);
+                                                std::string_view actor, std::string_view name = "");
   // Whether a version is being trained (by this runner or, per the lease, by any process).
   [[nodiscard]] Result<bool> InFlight() const;
   std::optional<TrainingActivity> Active() const;

@@ -96,6 +96,12 @@ TEST_F(AuthE2E, RouteRoleMatrixCoversEveryRoute) {
 
       // No credentials: only public routes answer.
       ClientResponse none = Send(*anonymous, method, path, "{}");
+      if (op.value("x-loupe-own-errors", false)) {
+        // AWS protocol routes refuse in AWS's shape (403) and check roles per action; e2e_aws
+        // walks those with keys of each role.
+        EXPECT_EQ(none.status, 403) << none.body;
+        continue;
+      }
       if (*need == Role::kPublic) {
         EXPECT_NE(none.status, 401);
         EXPECT_NE(none.status, 403);

@@ -181,6 +181,8 @@ void AddTokens(CLI::App& app, const ClientOptions& options, int* exit_code) {
   struct Args {
     std::string name, user, id;
     int expires_in_days = 0;
+    bool aws = false;
+    bool json = false;
   };
   auto args = std::make_shared<Args>();
 
@@ -189,14 +191,28 @@ void AddTokens(CLI::App& app, const ClientOptions& options, int* exit_code) {
   create->add_option("--user", args->user, "Whose token (default: the caller)");
   create->add_option("--expires-in-days", args->expires_in_days, "Lifetime (default: none)")
       ->check(CLI::Range(1, 3650));
+  create->add_flag("--aws", args->aws,
+                   "An AWS access key pair for SigV4 clients (aws CLI, boto3) instead of a "
+                   "bearer token");
+  create->add_flag("--json", args->json, "Print the server's JSON answer");
   create->callback([&options, exit_code, args] {
     json body = {{"Name", args->name}};
     if (!args->user.empty()) body["User"] = args->user;
     if (args->expires_in_days > 0) body["ExpiresInDays"] = args->expires_in_days;
-    CallAndPrint(options, exit_code, "POST", "/v1/tokens", body.dump(), [](json r) {
-      std::cout << "id:    " << Text(r["Id"]) << "\n"
-                << "token: " << Text(r["Token"]) << "\n"
-                << "(store the token now: it is not shown again)\n";
+    if (args->aws) body["Aws"] = true;
+    CallAndPrint(options, exit_code, "POST", "/v1/tokens", body.dump(), [args](json r) {
+      if (args->json) {
+        std::cout << r.dump(2) << "\n";
+      } else if (args->aws) {
+        std::cout << "id:                " << Text(r["Id"]) << "\n"
+                  << "access key id:     " << Text(r["AccessKeyId"]) << "\n"
+                  << "secret access key: " << Text(r["SecretAccessKey"]) << "\n"
+                  << "(store the secret now: it is not shown again)\n";
+      } else {
+        std::cout << "id:    " << Text(r["Id"]) << "\n"
+                  << "token: " << Text(r["Token"]) << "\n"
+                  << "(store the token now: it is not shown again)\n";
+      }
     });
   });
 

@@ -258,14 +258,27 @@ Result<std::optional<std::chrono::seconds>> LifetimeField(const json& body) {
 
 void AddTokenRoutes(server::Router& router, AuthStore& store) {
   router.Add({"POST", "/v1/tokens", Role::kAdmin,
-              "Create an API token: {\"Name\",\"User\"?,\"ExpiresInDays\"?} -> {\"Id\",\"Token\"} "
-              "(the token is shown only once).",
+              "Create an API token: {\"Name\",\"User\"?,\"ExpiresInDays\"?,\"Aws\"?} -> "
+              "{\"Id\",\"Token\"}, or with \"Aws\": true an AWS access key for SigV4 clients "
+              "{\"Id\",\"AccessKeyId\",\"SecretAccessKey\"} (shown only once).",
               Handle([&store](const HttpRequest& req) -> Result<HttpResponse> {
                 ASSIGN_OR_RETURN(json body, req.JsonBody());
                 ASSIGN_OR_RETURN(std::string name, RequiredString(body, "Name"));
                 ASSIGN_OR_RETURN(std::optional<std::string> user, StringField(body, "User", false));
                 ASSIGN_OR_RETURN(auto lifetime, LifetimeField(body));
                 std::string owner = user.value_or(req.principal);
+                bool aws = body.contains("Aws") && body["Aws"].is_boolean() && body["Aws"];
+                if (body.contains("Aws") && !body["Aws"].is_boolean()) {
+                  return InvalidArgumentError("\"Aws\" must be true or false");
+                }
+                if (aws) {
+                  ASSIGN_OR_RETURN(NewAwsKey key, store.CreateAwsKey(name, owner, lifetime));
+                  return HttpResponse::Json(201, {{"Id", key.token_id},
+                                                  {"Name", name},
+                                                  {"User", owner},
+                                                  {"AccessKeyId", key.access_key_id},
+                                                  {"SecretAccessKey", key.secret_access_key}});
+                }
                 ASSIGN_OR_RETURN(NewToken token, store.CreateToken(name, owner, lifetime));
                 return HttpResponse::Json(
                     201,

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "auth/password.h"
+#include "aws/verify.h"
 
 namespace loupe::auth {
 namespace {
@@ -32,6 +33,25 @@ server::Caller CallerFor(const User& user) {
   return c;
 }
 
+// A SigV4-signed request (the aws CLI, boto3): its access key's user, once the signature, the
+// date and the body check out. Refusals carry AWS's error codes (aws/verify.h).
+Result<server::Caller> AuthenticateSigV4(AuthStore& store, const server::HttpRequest& request,
+                                         const std::string& authorization) {
+  ASSIGN_OR_RETURN(aws::Authorization auth, aws::ParseAuthorization(authorization));
+  auto key = store.LookupAwsKey(auth.access_key_id);
+  if (!key.ok()) {
+    if (key.status().code() != StatusCode::kUnauthenticated) return key.status();
+    return UnauthenticatedError("InvalidAccessKeyId: the AWS access key id " + auth.access_key_id +
+                                " is not valid here (" + key.status().message() + ")");
+  }
+  RETURN_IF_ERROR(
+      aws::Verify(auth, key->secret_access_key,
+                  {request.method, request.raw_target.empty() ? request.path : request.raw_target,
+                   request.headers, request.body},
+                  store.clock().Now()));
+  return CallerFor(key->user);
+}
+
 }  // namespace
 
 std::optional<std::string> CookieValue(const std::string& cookie_header, const std::string& name) {
@@ -51,8 +71,10 @@ Result<server::Caller> SessionAuthenticator::Authenticate(
     const server::HttpRequest& request) const {
   std::string authorization = request.Header("authorization");
   if (!authorization.empty()) {
+    if (aws::IsSigV4(authorization)) return AuthenticateSigV4(store_, request, authorization);
     if (!StartsWithNoCase(authorization, "Bearer ")) {
-      return UnauthenticatedError("unsupported Authorization scheme; send Bearer <token>");
+      return UnauthenticatedError(
+          "unsupported Authorization scheme; send Bearer <token> (or sign with AWS SigV4)");
     }
     std::string token(Trim(std::string_view(authorization).substr(7)));
     if (token.empty()) return UnauthenticatedError("empty bearer token");

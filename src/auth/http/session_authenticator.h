@@ -1,9 +1,10 @@
 #pragma once
 // SessionAuthenticator: the server::Authenticator of a running loupe. A request is
 // authenticated by `Authorization: Bearer <API token>` (programs; no CSRF token needed) or by
-// the `loupe_session` cookie of a browser login (then X-CSRF-Token is compared with the
-// session's token in constant time, and the server refuses unsafe methods without it). A
-// present but invalid Authorization header is refused; there is no fallback to the cookie.
+// `Authorization: AWS4-HMAC-SHA256 ...` (SigV4, an AWS access key from AuthStore::CreateAwsKey:
+// the aws CLI, boto3), or by the `loupe_session` cookie of a browser login (then X-CSRF-Token is
+// compared with the session's token in constant time, and the server refuses unsafe methods without
+// it). A present but invalid Authorization header is refused; there is no fallback to the cookie.
 // Thread-safe; borrows the AuthStore.
 
 #include <optional>

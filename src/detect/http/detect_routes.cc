@@ -75,6 +75,11 @@ Result<DetectRequest> ParseDetectRequest(const HttpRequest& req) {
     return out;
   }
   ASSIGN_OR_RETURN(json body, req.JsonBody());
+  return ParseDetectJson(body);
+}
+
+Result<DetectRequest> ParseDetectJson(const nlohmann::json& body) {
+  DetectRequest out;
   const char* shape =
       "body must be image bytes (Content-Type: image/*) or JSON {\"Image\": {\"S3Object\": "
       "{\"Name\": key}} or {\"Bytes\": base64}, \"MinConfidence\"?, \"MaxResults\"?, "

@@ -11,6 +11,9 @@ namespace loupe::detect {
 
 // Parses a detection request from HTTP; InvalidArgument naming the bad field.
 Result<DetectRequest> ParseDetectRequest(const server::HttpRequest& req);
+// The JSON form alone (also Rekognition's DetectCustomLabels body): Image, MinConfidence,
+// MaxResults, ProjectVersion.
+Result<DetectRequest> ParseDetectJson(const nlohmann::json& body);
 
 void AddDetectRoutes(server::Router& router, DetectService& detect);
 
