@@ -8,7 +8,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3 libpq-dev postgresql-15 libpugixml-dev nlohmann-json3-dev libcpp-httplib-dev libspdlog-dev libfmt-dev
   libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libsodium-dev libcurl4-openssl-dev
   libssl-dev libopencv-dev libturbojpeg0-dev libtorch-dev libopenblas0-pthread liblinear-dev
-  clang-format clang-tidy curl python3 python3-yaml python3-numpy python3-opencv python3-torch librsvg2-bin
+  awscli python3-boto3 clang-format clang-tidy curl python3 python3-yaml python3-numpy python3-opencv python3-torch librsvg2-bin
   ccache chromium fonts-dejavu-core
 )
 

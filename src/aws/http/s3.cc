@@ -168,6 +168,8 @@ class S3Routes {
     Status shaped = s;
     if (s.code() == StatusCode::kNotFound && AwsCodeOf(s).empty()) {
       shaped = WithCode("NoSuchKey", s);
+    } else if (s.code() == StatusCode::kPermissionDenied) {
+      shaped = WithCode("AccessDenied", s);  // S3's word for every refused role
     }
     return ErrorResponse(Service::kS3, shaped, resource);
   }
