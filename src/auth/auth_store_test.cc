@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "auth/password.h"
+#include "auth/secrets_key.h"
 #include "core/temp_dir.h"
 #include "db/testing.h"
 
@@ -185,6 +186,78 @@ TEST_F(AuthStoreTest, TokensAreStoredHashedAndRevocable) {
   EXPECT_EQ(store_->LookupToken("never-issued").status().code(), StatusCode::kUnauthenticated);
   EXPECT_EQ(store_->CreateToken("x", "nobody", std::nullopt).status().code(),
             StatusCode::kNotFound);
+}
+
+// An AWS key pair opens with the server's secrets key only, dies with its token, and its
+// secret is not in the database in plain text.
+TEST_F(AuthStoreTest, AwsKeysAreSealedAndRevocable) {
+  MakeUser("carl", Role::kConsumer);
+  EXPECT_EQ(store_->CreateAwsKey("cli", "carl", std::nullopt).status().code(),
+            StatusCode::kFailedPrecondition);  // a store without a secrets key
+  AuthOptions options;
+  options.secrets_key = std::string(kSecretsKeyBytes, 'k');
+  auto store = std::move(AuthStore::Open(*db_, clock_, options)).value();
+  auto key = store->CreateAwsKey("cli", "carl", hours(24));
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(key->access_key_id.size(), 20u);
+  EXPECT_EQ(key->access_key_id.rfind("LKIA", 0), 0u);
+  EXPECT_EQ(key->secret_access_key.size(), 40u);
+  auto found = store->LookupAwsKey(key->access_key_id);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->user.name, "carl");
+  EXPECT_EQ(found->user.role, Role::kConsumer);
+  EXPECT_EQ(found->secret_access_key, key->secret_access_key);
+  bool plain_found = false;
+  ASSERT_TRUE(db_->Read([&](db::Transaction& tx) {
+                   auto rows = tx.Query("SELECT sealed_secret, access_key_id FROM auth_aws_keys");
+                   if (!rows.ok()) return rows.status();
+                   for (const auto& row : *rows) {
+                     plain_found |= row.Text(0).find(key->secret_access_key) != std::string::npos;
+                   }
+                   return Status::Ok();
+                 })
+                  .ok());
+  EXPECT_FALSE(plain_found);
+  // Another server key cannot open it.
+  AuthOptions other;
+  other.secrets_key = std::string(kSecretsKeyBytes, 'x');
+  auto stranger = std::move(AuthStore::Open(*db_, clock_, other)).value();
+  EXPECT_EQ(stranger->LookupAwsKey(key->access_key_id).status().code(), StatusCode::kDataLoss);
+  // Unknown, expired and revoked keys are refused.
+  EXPECT_EQ(store->LookupAwsKey("LKIANOSUCHKEY0000000").status().code(),
+            StatusCode::kUnauthenticated);
+  clock_.Advance(hours(25));
+  EXPECT_EQ(store->LookupAwsKey(key->access_key_id).status().code(),
+            StatusCode::kUnauthenticated);
+  auto second = store->CreateAwsKey("cli-2", "carl", std::nullopt);
+  ASSERT_TRUE(second.ok());
+  ASSERT_TRUE(store->LookupAwsKey(second->access_key_id).ok());
+  ASSERT_TRUE(store->RevokeToken(second->token_id).ok());
+  auto revoked = store->LookupAwsKey(second->access_key_id);
+  EXPECT_EQ(revoked.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(revoked.status().message().find("revoked"), std::string::npos) << revoked.status();
+}
+
+TEST(SecretsKeyTest, FileIsCreatedOnceAndEnvironmentWins) {
+  TempDir dir;
+  auto first = LoadSecretsKey(dir.path() / "secrets.key", std::nullopt);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->size(), kSecretsKeyBytes);
+  EXPECT_EQ(std::filesystem::status(dir.path() / "secrets.key").permissions() &
+                std::filesystem::perms::group_all,
+            std::filesystem::perms::none);
+  EXPECT_EQ(*LoadSecretsKey(dir.path() / "secrets.key", std::nullopt), *first);
+  auto env = LoadSecretsKey(dir.path() / "secrets.key", std::string(64, 'a'));
+  ASSERT_TRUE(env.ok());
+  EXPECT_EQ(*env, std::string(kSecretsKeyBytes, '\xaa'));
+  EXPECT_EQ(LoadSecretsKey(dir.path() / "x", std::string("abc")).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(LoadSecretsKey(dir.path() / "x", std::string(64, 'z')).status().code(),
+            StatusCode::kInvalidArgument);
+  std::string sealed = Seal(*first, "LKIA1", "secret");
+  EXPECT_EQ(*Unseal(*first, "LKIA1", sealed), "secret");
+  EXPECT_EQ(Unseal(*first, "LKIA2", sealed).status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(Seal(*first, "LKIA1", "secret"), sealed);  // a fresh nonce each time
 }
 
 TEST_F(AuthStoreTest, TokensExpire) {

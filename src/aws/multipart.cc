@@ -119,17 +119,17 @@ Result<std::string> MultipartUploads::Assemble(
   if (parts.empty()) {
     return InvalidArgumentError("MalformedXML: CompleteMultipartUpload lists no parts");
   }
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (parts[i].first <= parts[i - 1].first) {
+      return InvalidArgumentError("InvalidPartOrder: parts must be listed in ascending order");
+    }
+  }
   std::string object;
   RETURN_IF_ERROR(db_.Read([&](db::Transaction& tx) -> Status {
     object.clear();
     RETURN_IF_ERROR(CheckUpload(tx, upload_id, key));
-    int previous = 0;
     for (size_t i = 0; i < parts.size(); ++i) {
       const auto& [number, etag] = parts[i];
-      if (number <= previous) {
-        return InvalidArgumentError("InvalidPartOrder: parts must be listed in ascending order");
-      }
-      previous = number;
       ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT etag, bytes FROM aws_multipart_parts WHERE "
                                              "upload_id = ? AND part_number = ?",
                                              {upload_id, int64_t{number}}));

@@ -100,6 +100,14 @@ top=$("${AWS[@]}" rekognition detect-custom-labels --project-version-arn "$versi
 [ "$top" = "$UPLOAD_LABEL" ] || fail "detect-custom-labels says '$top', the image shows $UPLOAD_LABEL"
 check "detect-custom-labels: $top"
 
+# A file above the CLI's 8 MiB threshold goes up in parts and comes down in ranges.
+head -c 9437184 /dev/urandom > big.bin
+"${AWS[@]}" s3 cp --no-progress big.bin "s3://$BUCKET/misc/big.bin" >/dev/null
+"${AWS[@]}" s3 cp --no-progress "s3://$BUCKET/misc/big.bin" big-back.bin >/dev/null
+cmp -s big.bin big-back.bin || fail "the 9 MiB object came back different"
+"${AWS[@]}" s3 rm "s3://$BUCKET/misc/big.bin" >/dev/null
+check "s3 cp of 9 MiB (multipart up, ranged down), s3 rm"
+
 # 6. Refusals as AWS words them.
 if AWS_SECRET_ACCESS_KEY=not-the-secret AWS_ACCESS_KEY_ID=$("${AWS[@]}" configure get aws_access_key_id) \
     "${AWS[@]}" ssm get-parameter --name Minimum-F1-Score 2>err.txt >/dev/null; then
