@@ -15,6 +15,7 @@
 #include "params/cli/param_commands.h"
 #include "review/cli/review_commands.h"
 #include "store/cli/object_commands.h"
+#include "training/cli/dataset_commands.h"
 #include "workflow/cli/workflow_commands.h"
 
 namespace {
@@ -38,6 +39,7 @@ int Run(int argc, char** argv) {
   loupe::notify::RegisterNotifyCommands(app, client_options, &exit_code);
   loupe::review::RegisterReviewCommands(app, client_options, &exit_code);
   loupe::auth::RegisterAuthCommands(app, client_options, &exit_code);
+  loupe::training::RegisterDatasetCommands(app, client_options, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

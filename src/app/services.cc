@@ -182,6 +182,8 @@ void Services::AddRoutes(const ServicesOptions& options) {
   detect::AddDetectRoutes(router_, *detect_);
   workflow::AddWorkflowRoutes(router_, *engine_);
   training::AddTrainingRoutes(router_, *db_, *events_, *training_set_, *runner_);
+  training::AddDatasetRoutes(router_, *registry_, *store_, clock_,
+                             "s3://" + options.aws.bucket + "/");
   notify::AddNotifyRoutes(router_, *notifier_);
   review::AddReviewRoutes(router_, *reviews_);
   // The AWS protocols (Rekognition, SSM, A2I runtime, S3 path-style), before the console's

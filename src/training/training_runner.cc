@@ -14,6 +14,7 @@
 #include "core/random.h"
 #include "ml/artifact.h"
 #include "ml/dataset.h"
+#include "training/dataset_io.h"
 
 namespace loupe::training {
 namespace fs = std::filesystem;
@@ -227,21 +228,9 @@ Status TrainingRunner::RunOnce(const models::VersionId& version, const std::stri
   }
 
   ml::TrainOptions opts = options_.train;
-  // Images keep their side of the split: the newest earlier version's manifest pins them.
-  ASSIGN_OR_RETURN(std::vector<models::VersionInfo> versions, registry_.List());
-  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
-    if (it->version == version || it->status == models::VersionStatus::kTraining ||
-        it->status == models::VersionStatus::kTrainingFailed) {
-      continue;
-    }
-    auto manifest = store_.Get(models::ArtifactPrefix(it->version) + "manifest.jsonl");
-    if (!manifest.ok()) continue;
-    auto pinned = ml::ReadManifestSplits(*manifest);
-    if (pinned.ok()) {
-      opts.pinned = std::move(pinned).value();
-      break;
-    }
-  }
+  // Images keep their side of the split: the newest earlier version's manifest pins them
+  // (over the splits imports recorded).
+  ASSIGN_OR_RETURN(opts.pinned, SplitPins(registry_, store_, version));
 
   if (!backbone_) {
     ASSIGN_OR_RETURN(backbone_, ml::LoadBuiltinBackbone(ml::DefaultBackboneId()));
