@@ -101,6 +101,12 @@ void RegisterServeCommand(CLI::App& app, ServeOptions& options, int* exit_code) 
       ->add_option("--aws-bucket", options.aws_bucket,
                    "Bucket name of loupe's S3 API (aws s3 cp x s3://BUCKET/images_for_detection/)")
       ->check([](const std::string& v) {
+        // Names of loupe's own top-level routes cannot be the bucket's.
+        for (const char* taken : {"v1", "assets", "human-loops", "healthz", "metrics", "index.html",
+                                  "favicon.svg", "login", "review", "parameters", "models",
+                                  "executions", "dataset", "notifications"}) {
+          if (v == taken) return std::string("'") + v + "' is one of loupe's own paths";
+        }
         bool ok = v.size() >= 3 && v.size() <= 63;
         for (char c : v)
           ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.');

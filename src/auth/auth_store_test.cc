@@ -227,8 +227,7 @@ TEST_F(AuthStoreTest, AwsKeysAreSealedAndRevocable) {
   EXPECT_EQ(store->LookupAwsKey("LKIANOSUCHKEY0000000").status().code(),
             StatusCode::kUnauthenticated);
   clock_.Advance(hours(25));
-  EXPECT_EQ(store->LookupAwsKey(key->access_key_id).status().code(),
-            StatusCode::kUnauthenticated);
+  EXPECT_EQ(store->LookupAwsKey(key->access_key_id).status().code(), StatusCode::kUnauthenticated);
   auto second = store->CreateAwsKey("cli-2", "carl", std::nullopt);
   ASSERT_TRUE(second.ok());
   ASSERT_TRUE(store->LookupAwsKey(second->access_key_id).ok());

@@ -60,7 +60,14 @@ Result<std::string> LoadSecretsKey(const std::filesystem::path& file,
   } else if (errno != EEXIST) {
     return UnavailableError("cannot create " + file.string() + ": " + std::strerror(errno));
   }
-  ASSIGN_OR_RETURN(std::string text, ReadFile(file));
+  // A process that lost the race to create the file may read it before the winner wrote it:
+  // give the winner a moment.
+  std::string text;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    ASSIGN_OR_RETURN(text, ReadFile(file));
+    if (text.size() >= kSecretsKeyBytes * 2) break;
+    usleep(20000);
+  }
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   if (text.size() != kSecretsKeyBytes * 2) {
     return DataLossError(file.string() + " does not hold a 32-byte hex key");

@@ -98,6 +98,14 @@ Result<std::string> MultipartUploads::PutPart(const std::string& upload_id, cons
   std::string etag = ETagOf(bytes);
   RETURN_IF_ERROR(db_.Write([&](db::Transaction& tx) -> Status {
     RETURN_IF_ERROR(CheckUpload(tx, upload_id, key));
+    ASSIGN_OR_RETURN(auto others, tx.QueryOne("SELECT COALESCE(SUM(size), 0) FROM "
+                                              "aws_multipart_parts WHERE upload_id = ? AND "
+                                              "part_number <> ?",
+                                              {upload_id, int64_t{number}}));
+    if (others && others->Int(0) + static_cast<int64_t>(bytes.size()) > kMaxMultipartObjectBytes) {
+      return Status(StatusCode::kPayloadTooLarge,
+                    "EntityTooLarge: a multipart object may hold at most 1 GiB here");
+    }
     RETURN_IF_ERROR(tx.Exec("DELETE FROM aws_multipart_parts WHERE upload_id = ? AND "
                             "part_number = ?",
                             {upload_id, int64_t{number}})
@@ -113,8 +121,8 @@ Result<std::string> MultipartUploads::PutPart(const std::string& upload_id, cons
   return etag;
 }
 
-Result<std::string> MultipartUploads::Assemble(
-    const std::string& upload_id, const std::string& key,
+Result<std::string> MultipartUploads::AssembleIn(
+    db::Transaction& tx, const std::string& upload_id, const std::string& key,
     const std::vector<std::pair<int, std::string>>& parts) {
   if (parts.empty()) {
     return InvalidArgumentError("MalformedXML: CompleteMultipartUpload lists no parts");
@@ -125,30 +133,49 @@ Result<std::string> MultipartUploads::Assemble(
     }
   }
   std::string object;
-  RETURN_IF_ERROR(db_.Read([&](db::Transaction& tx) -> Status {
-    object.clear();
-    RETURN_IF_ERROR(CheckUpload(tx, upload_id, key));
-    for (size_t i = 0; i < parts.size(); ++i) {
-      const auto& [number, etag] = parts[i];
-      ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT etag, bytes FROM aws_multipart_parts WHERE "
-                                             "upload_id = ? AND part_number = ?",
-                                             {upload_id, int64_t{number}}));
-      std::string want = etag;
-      if (want.empty() || want.front() != '"') want = "\"" + want + "\"";
-      if (!row || row->Text(0) != want) {
-        return InvalidArgumentError("InvalidPart: part " + std::to_string(number) +
-                                    " was not uploaded or its ETag differs");
-      }
-      const std::string& bytes = row->Bytes(1);
-      if (i + 1 < parts.size() && bytes.size() < kMinPartBytes) {
-        return InvalidArgumentError(
-            "EntityTooSmall: every part but the last must be at least "
-            "5 MiB; part " +
-            std::to_string(number) + " is " + std::to_string(bytes.size()) + " bytes");
-      }
-      object += bytes;
+  RETURN_IF_ERROR(CheckUpload(tx, upload_id, key));
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const auto& [number, etag] = parts[i];
+    ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT etag, bytes FROM aws_multipart_parts WHERE "
+                                           "upload_id = ? AND part_number = ?",
+                                           {upload_id, int64_t{number}}));
+    std::string want = etag;
+    if (want.empty() || want.front() != '"') want = "\"" + want + "\"";
+    if (!row || row->Text(0) != want) {
+      return InvalidArgumentError("InvalidPart: part " + std::to_string(number) +
+                                  " was not uploaded or its ETag differs");
     }
+    const std::string& bytes = row->Bytes(1);
+    if (i + 1 < parts.size() && bytes.size() < kMinPartBytes) {
+      return InvalidArgumentError(
+          "EntityTooSmall: every part but the last must be at least "
+          "5 MiB; part " +
+          std::to_string(number) + " is " + std::to_string(bytes.size()) + " bytes");
+    }
+    object += bytes;
+  }
+  return object;
+}
+
+Result<std::string> MultipartUploads::Assemble(
+    const std::string& upload_id, const std::string& key,
+    const std::vector<std::pair<int, std::string>>& parts) {
+  std::string object;
+  RETURN_IF_ERROR(db_.Read([&](db::Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(object, AssembleIn(tx, upload_id, key, parts));
     return Status::Ok();
+  }));
+  return object;
+}
+
+Result<std::string> MultipartUploads::Take(const std::string& upload_id, const std::string& key,
+                                           const std::vector<std::pair<int, std::string>>& parts) {
+  std::string object;
+  RETURN_IF_ERROR(db_.Write([&](db::Transaction& tx) -> Status {
+    ASSIGN_OR_RETURN(object, AssembleIn(tx, upload_id, key, parts));
+    RETURN_IF_ERROR(
+        tx.Exec("DELETE FROM aws_multipart_parts WHERE upload_id = ?", {upload_id}).status());
+    return tx.Exec("DELETE FROM aws_multipart_uploads WHERE upload_id = ?", {upload_id}).status();
   }));
   return object;
 }

@@ -19,6 +19,10 @@ namespace loupe::aws {
 // S3's limits: parts 1..10000; every part but the last at least 5 MiB.
 inline constexpr int kMaxPartNumber = 10000;
 inline constexpr size_t kMinPartBytes = size_t{5} * 1024 * 1024;
+// loupe's own limits: an assembled object is held in memory once, so it is bounded; and a
+// user keeps at most this many uploads open.
+inline constexpr int64_t kMaxMultipartObjectBytes = int64_t{1} << 30;
+inline constexpr int64_t kMaxOpenUploadsPerUser = 50;
 
 // The ETag S3 clients see for `bytes`: the first 128 bits of its SHA-256, quoted (loupe's
 // objects are addressed by SHA-256; this is not the MD5 AWS uses for single-part objects).
@@ -41,12 +45,19 @@ class MultipartUploads {
   // InvalidPart / InvalidPartOrder / EntityTooSmall (InvalidArgument) as S3 refuses them.
   Result<std::string> Assemble(const std::string& upload_id, const std::string& key,
                                const std::vector<std::pair<int, std::string>>& parts);
-  // Forgets the upload and its parts (after completion or on abort). NotFound when unknown.
+  // Assemble, and forget the upload in the same transaction (CompleteMultipartUpload): a
+  // second Take of the same upload is NoSuchUpload.
+  Result<std::string> Take(const std::string& upload_id, const std::string& key,
+                           const std::vector<std::pair<int, std::string>>& parts);
+  // Forgets the upload and its parts (on abort). NotFound when unknown.
   Status Remove(const std::string& upload_id, const std::string& key);
 
  private:
   MultipartUploads(db::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
   Status CheckUpload(db::Transaction& tx, const std::string& upload_id, const std::string& key);
+  Result<std::string> AssembleIn(db::Transaction& tx, const std::string& upload_id,
+                                 const std::string& key,
+                                 const std::vector<std::pair<int, std::string>>& parts);
 
   db::Database& db_;
   const Clock& clock_;

@@ -71,8 +71,7 @@ TEST_F(MultipartTest, StaleUploadsAreDroppedWhenANewOneStarts) {
   ASSERT_TRUE(uploads_->PutPart(*old, "misc/old.bin", 1, "x").ok());
   clock_.Advance(std::chrono::hours(24 * 8));
   ASSERT_TRUE(uploads_->Create("misc/new.bin", "admin").ok());
-  EXPECT_EQ(uploads_->PutPart(*old, "misc/old.bin", 2, "y").status().code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(uploads_->PutPart(*old, "misc/old.bin", 2, "y").status().code(), StatusCode::kNotFound);
 }
 
 TEST(ETagTest, Md5OfContentMd5Headers) {

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cctype>
 #include <ctime>
 
@@ -140,9 +141,19 @@ Status Verify(const Authorization& auth, std::string_view secret, const Received
   if (!host_signed || !date_signed) {
     return Refuse("SignatureDoesNotMatch", "SignedHeaders must include host and x-amz-date");
   }
+  // Headers the handlers act on must be covered by the signature when they are sent (as S3
+  // requires of x-amz-*): otherwise a captured request could be replayed with other ones.
+  for (const auto& [name, value] : request.headers) {
+    bool acted_on = name.rfind("x-amz-", 0) == 0 || name == "content-type" ||
+                    name == "content-md5" || name == "range";
+    if (acted_on && std::find(auth.signed_headers.begin(), auth.signed_headers.end(), name) ==
+                        auth.signed_headers.end()) {
+      return Refuse("AccessDenied", "header '" + name + "' is present but not signed");
+    }
+  }
   std::string body_hash = Sha256Hex(request.body);
   if (const std::string* sent = header("x-amz-content-sha256")) {
-    if (*sent == "UNSIGNED-PAYLOAD") {
+    if (*sent == "UNSIGNED-PAYLOAD" && auth.service == "s3") {
       canonical.payload_sha256 = *sent;
     } else if (sent->rfind("STREAMING-", 0) == 0) {
       return Refuse("NotImplemented", "streaming (aws-chunked) payload signing is not supported");

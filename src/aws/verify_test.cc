@@ -96,6 +96,33 @@ TEST(VerifyTest, RefusesRequestsOutsideTheClockSkew) {
   EXPECT_EQ(AwsCodeOf(Check(s)), "IncompleteSignature");
 }
 
+TEST(VerifyTest, RefusesHeadersTheHandlersReadWhenUnsigned) {
+  for (const char* header : {"x-amz-target", "x-amz-copy-source", "content-md5", "range"}) {
+    Signed s = SignedRequest("s3", "/loupe/a.jpg", "x");
+    s.received.headers[header] = "added after signing";
+    EXPECT_EQ(AwsCodeOf(Check(s)), "AccessDenied") << header;
+  }
+  Signed fine = SignedRequest("s3", "/loupe/a.jpg", "x");
+  fine.received.headers["user-agent"] = "not acted on";
+  EXPECT_TRUE(Check(fine).ok());
+}
+
+TEST(VerifyTest, UnsignedPayloadsOnlyForS3) {
+  for (const char* service : {"s3", "ssm"}) {
+    SignableRequest r{"POST", "/", {}, {{"host", "h"}}, "UNSIGNED-PAYLOAD"};
+    // Sign adds x-amz-content-sha256 for s3; another service's client would add it itself.
+    if (std::string(service) != "s3")
+      r.headers.emplace_back("x-amz-content-sha256", "UNSIGNED-PAYLOAD");
+    std::string authorization = Sign(r, kKey, "us-east-1", service, kNow);
+    ReceivedRequest received{"POST", "/", {}, "{\"any\":\"body\"}"};
+    for (const auto& [k, v] : r.headers) received.headers[k] = v;
+    auto auth = ParseAuthorization(authorization);
+    ASSERT_TRUE(auth.ok());
+    Status st = Verify(*auth, kKey.secret_access_key, received, kNow);
+    EXPECT_EQ(st.ok(), std::string(service) == "s3") << service << ": " << st.ToString();
+  }
+}
+
 TEST(VerifyTest, MessagesKeepTheirCodeApart) {
   Status s = UnauthenticatedError("SignatureDoesNotMatch: the signature differs");
   EXPECT_EQ(AwsCodeOf(s), "SignatureDoesNotMatch");

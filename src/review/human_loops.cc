@@ -178,6 +178,9 @@ Status ReviewService::DeleteLoop(std::string_view name) {
     std::string n(name);
     RETURN_IF_ERROR(tx.Exec("DELETE FROM review_tasks WHERE loop = ?", {n}).status());
     RETURN_IF_ERROR(tx.Exec("DELETE FROM review_claims WHERE loop = ?", {n}).status());
+    // The filing record goes too (the filed image stays in training), so a loop started again
+    // under this name is filed afresh.
+    RETURN_IF_ERROR(tx.Exec("DELETE FROM review_filings WHERE loop = ?", {n}).status());
     return tx.Exec("DELETE FROM review_loops WHERE name = ?", {n}).status();
   });
 }

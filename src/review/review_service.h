@@ -61,8 +61,9 @@ class ReviewService {
   // Stops an InProgress or Escalated loop (its open tasks are withdrawn). Stopping a Stopped
   // loop again is ok; Completed or Expired loops are FailedPrecondition.
   Result<LoopInfo> StopLoop(std::string_view name);
-  // Deletes a Stopped, Completed or Expired loop's record (its output, filing and the image
-  // filed into training stay); FailedPrecondition for a loop still open, NotFound if unknown.
+  // Deletes a Stopped, Completed or Expired loop's record and its filing record (its output and
+  // the image filed into training stay); FailedPrecondition for a loop still open, NotFound if
+  // unknown.
   // The name can then be used again.
   Status DeleteLoop(std::string_view name);
   // Completes an Escalated loop with the operator's label (null = none of these). The returned

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <thread>
 
 namespace loupe::server {
@@ -63,6 +65,44 @@ void Apply(const HttpResponse& from, httplib::Response& to,
   } else {
     to.body = from.body;
   }
+}
+
+// The query of a request target with percent-escapes decoded and nothing else ('+' stays '+',
+// every pair kept): what a SigV4 signature covers, so AWS handlers read exactly what was
+// signed. nullopt on a malformed escape.
+std::optional<std::multimap<std::string, std::string>> StrictQuery(std::string_view target) {
+  std::multimap<std::string, std::string> out;
+  size_t q = target.find('?');
+  if (q == std::string_view::npos) return out;
+  auto decode = [](std::string_view in) -> std::optional<std::string> {
+    std::string d;
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (in[i] != '%') {
+        d += in[i];
+        continue;
+      }
+      if (i + 2 >= in.size() || !std::isxdigit(static_cast<unsigned char>(in[i + 1])) ||
+          !std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
+        return std::nullopt;
+      }
+      d += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    }
+    return d;
+  };
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    size_t amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    auto name = decode(pair.substr(0, eq));
+    auto value = decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    if (!name || !value) return std::nullopt;
+    out.emplace(std::move(*name), std::move(*value));
+  }
+  return out;
 }
 
 std::string EscapeLabel(const std::string& s) {
@@ -151,8 +191,16 @@ void HttpServer::Install() {
       in.path = req.path;
       in.raw_target = req.target;
       for (size_t i = 1; i < req.matches.size(); ++i) in.path_params.push_back(req.matches[i]);
-      for (const auto& [k, v] : req.params) in.query.emplace(k, v);
       for (const auto& [k, v] : req.headers) in.headers[Lower(k)] = v;
+      std::optional<std::multimap<std::string, std::string>> strict;
+      if (in.Header("authorization").rfind("AWS4-HMAC-SHA256", 0) == 0) {
+        strict = StrictQuery(req.target);
+      }
+      if (strict) {
+        in.query = std::move(*strict);
+      } else {
+        for (const auto& [k, v] : req.params) in.query.emplace(k, v);
+      }
       in.body = req.body;
       in.remote_addr = req.remote_addr;
       HttpResponse out;

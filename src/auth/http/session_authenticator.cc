@@ -1,5 +1,7 @@
 #include "auth/http/session_authenticator.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cctype>
 
 #include "auth/password.h"
@@ -39,6 +41,14 @@ Result<server::Caller> AuthenticateSigV4(AuthStore& store, const server::HttpReq
                                          const std::string& authorization) {
   ASSIGN_OR_RETURN(aws::Authorization auth, aws::ParseAuthorization(authorization));
   auto key = store.LookupAwsKey(auth.access_key_id);
+  if (!key.ok() && key.status().code() == StatusCode::kDataLoss) {
+    // Made by a process with another secrets key (LOUPE_SECRETS_KEY differs in the cluster):
+    // the key cannot be used here; say so instead of failing as an internal error.
+    spdlog::error("auth: AWS key {}: {}", auth.access_key_id, key.status().message());
+    return UnauthenticatedError("InvalidAccessKeyId: the AWS access key " + auth.access_key_id +
+                                " cannot be opened by this server (its secrets key differs "
+                                "from the one that made the key)");
+  }
   if (!key.ok()) {
     if (key.status().code() != StatusCode::kUnauthenticated) return key.status();
     return UnauthenticatedError("InvalidAccessKeyId: the AWS access key id " + auth.access_key_id +

@@ -51,10 +51,13 @@ Shape DefaultShape(Service service, StatusCode code) {
       if (s3) return {400, "EntityTooLarge"};
       if (service == Service::kRekognition) return {400, "ImageTooLargeException"};
       return {400, "ValidationException"};
+    case StatusCode::kUnimplemented:
+      return s3 ? Shape{501, "NotImplemented"} : Shape{400, "UnknownOperationException"};
     case StatusCode::kUnavailable:
     case StatusCode::kAborted:
       return s3 ? Shape{503, "ServiceUnavailable"} : Shape{503, "ServiceUnavailableException"};
     default:
+      if (service == Service::kA2i) return {500, "InternalServerException"};
       return s3 ? Shape{500, "InternalError"} : Shape{500, "InternalServerError"};
   }
 }
@@ -127,7 +130,9 @@ server::HttpResponse ErrorResponse(Service service, const Status& status,
   }
   r.headers.emplace_back("x-amzn-ErrorType", shape.code);
   r.content_type = service == Service::kA2i ? "application/json" : "application/x-amz-json-1.1";
-  r.body = json({{"__type", shape.code}, {"message", message}}).dump();
+  // Messages may echo client input: invalid UTF-8 is replaced, never thrown on.
+  r.body = json({{"__type", shape.code}, {"message", message}})
+               .dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 
@@ -135,7 +140,7 @@ server::HttpResponse JsonOk(Service service, const json& body) {
   server::HttpResponse r;
   r.status = 200;
   r.content_type = service == Service::kA2i ? "application/json" : "application/x-amz-json-1.1";
-  r.body = body.dump();
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   r.headers.emplace_back("x-amzn-RequestId", RandomHex(8));
   return r;
 }

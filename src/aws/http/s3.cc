@@ -11,6 +11,7 @@
 
 #include "aws/http/handlers.h"
 #include "aws/multipart.h"
+#include "aws/sigv4.h"
 #include "aws/verify.h"
 #include "core/random.h"
 #include "store/object_store.h"
@@ -104,6 +105,20 @@ HttpResponse XmlOk(std::string body, int status = 200) {
   return r;
 }
 
+// Whether `s` is well-formed UTF-8 (PostgreSQL refuses anything else as text).
+bool IsUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
 // A list position after every key under `prefix`: the prefix and U+10FFFF, the largest code
 // point (a noncharacter keys do not hold in practice; and it stays valid UTF-8, which the
 // PostgreSQL index needs).
@@ -140,15 +155,20 @@ class S3Routes {
   HttpResponse Object(const HttpRequest& req) const {
     const std::string& key = req.path_params[0];
     Result<HttpResponse> out = InvalidArgumentError("unreachable");
-    if (req.method == "GET" || req.method == "HEAD") {
-      out = Has(req, "uploadId") ? NotImplemented("ListParts") : Get(req, key);
+    if (Status s = KnownQuery(req, {"uploadId", "partNumber", "uploads"}); !s.ok()) {
+      out = s;
+    } else if (req.method == "GET" || req.method == "HEAD") {
+      out = Has(req, "uploadId") || Has(req, "partNumber") || Has(req, "uploads")
+                ? NotImplemented("ListParts and GetObject by part")
+                : Get(req, key);
     } else if (req.method == "PUT") {
+      bool copy = !req.Header("x-amz-copy-source").empty();
       if (Has(req, "uploadId")) {
-        out = UploadPart(req, key);
-      } else if (!req.Header("x-amz-copy-source").empty()) {
-        out = CopyObject(req, key);
+        out = copy ? NotImplemented("UploadPartCopy") : UploadPart(req, key);
+      } else if (Has(req, "partNumber") || Has(req, "uploads")) {
+        out = InvalidArgumentError("InvalidArgument: partNumber needs an uploadId");
       } else {
-        out = Put(req, key);
+        out = copy ? CopyObject(req, key) : Put(req, key);
       }
     } else if (req.method == "DELETE") {
       out = Has(req, "uploadId") ? Abort(req, key) : Delete(req, key);
@@ -162,6 +182,18 @@ class S3Routes {
       }
     }
     return out.ok() ? std::move(*out) : Error(out.status(), "/" + o_.bucket + "/" + key);
+  }
+
+  // NotImplemented for a query parameter outside `known` and the harmless ones (response-*
+  // overrides, x-id): S3 sub-resources such as ?tagging or ?acl must never fall through to the
+  // plain object operation (a PUT ?tagging would overwrite the object with XML).
+  static Status KnownQuery(const HttpRequest& req, std::initializer_list<std::string_view> known) {
+    for (const auto& [name, value] : req.query) {
+      if (name.rfind("response-", 0) == 0 || name == "x-id") continue;
+      if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+      return NotImplemented("?" + name);
+    }
+    return Status::Ok();
   }
 
   static HttpResponse Error(const Status& s, const std::string& resource) {
@@ -192,6 +224,12 @@ class S3Routes {
   }
 
   static Status CheckMd5(const HttpRequest& req) {
+    // The HTTP server parses form bodies away; S3 objects are sent as they are.
+    if (req.Header("content-type").rfind("multipart/form-data", 0) == 0) {
+      return InvalidArgumentError(
+          "InvalidArgument: multipart/form-data bodies (browser POST "
+          "uploads) are not supported; PUT the object");
+    }
     std::string md5 = req.Header("content-md5");
     if (!md5.empty() && md5 != Md5Base64(req.body)) {
       return InvalidArgumentError(
@@ -280,9 +318,10 @@ class S3Routes {
       parts.emplace_back(number, part.child("ETag").text().as_string());
     }
     std::string id = *req.QueryParam("uploadId");
-    ASSIGN_OR_RETURN(std::string object, b_.multipart.Assemble(id, key, parts));
+    // Taken (assembled and forgotten) in one transaction: a concurrent or repeated Complete
+    // gets NoSuchUpload instead of storing the object twice.
+    ASSIGN_OR_RETURN(std::string object, b_.multipart.Take(id, key, parts));
     ASSIGN_OR_RETURN(ObjectInfo info, b_.store.Put(key, object));
-    RETURN_IF_ERROR(b_.multipart.Remove(id, key));
     return XmlOk(
         "<CompleteMultipartUploadResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
         "<Location>/" +
@@ -311,7 +350,14 @@ class S3Routes {
       r.content_type.clear();
       return r;
     }
+    RETURN_IF_ERROR(
+        KnownQuery(req, {"list-type", "prefix", "delimiter", "max-keys", "continuation-token",
+                         "start-after", "marker", "encoding-type", "fetch-owner"}));
     bool v2 = req.QueryParam("list-type").value_or("") == "2";
+    // encoding-type=url (the aws CLI and botocore ask for it): names in the answer are
+    // URI-encoded, and the client decodes them.
+    bool url = req.QueryParam("encoding-type").value_or("") == "url";
+    auto name = [url](const std::string& v) { return Xml(url ? UriEncode(v, false) : v); };
     std::string prefix = req.QueryParam("prefix").value_or("");
     std::string delimiter = req.QueryParam("delimiter").value_or("");
     ASSIGN_OR_RETURN(int64_t max_keys, server::IntQueryParam(req, "max-keys", 1000, 0, 1000));
@@ -331,7 +377,22 @@ class S3Routes {
     std::string last;  // the last key or common prefix returned
     bool last_is_prefix = false;
     std::string cursor = after;
-    while (!truncated) {
+    for (const std::string* text : {&prefix, &delimiter, &after}) {
+      if (!IsUtf8(*text)) {
+        return InvalidArgumentError(
+            "InvalidArgument: prefix, delimiter, marker and tokens "
+            "must be UTF-8");
+      }
+    }
+    if (!delimiter.empty() && after.size() >= delimiter.size() &&
+        after.compare(after.size() - delimiter.size(), delimiter.size(), delimiter) == 0 &&
+        after.rfind(prefix, 0) == 0) {
+      // A marker that is a common prefix (v1's NextMarker): continue after all its keys.
+      last = after;
+      last_is_prefix = true;
+      cursor = PastPrefix(after);
+    }
+    while (!truncated && max_keys > 0) {
       ASSIGN_OR_RETURN(store::ListPage page, b_.store.List(prefix, cursor, 1000));
       for (const ObjectInfo& info : page.objects) {
         std::string common;
@@ -346,11 +407,11 @@ class S3Routes {
         }
         ++count;
         if (!common.empty()) {
-          prefixes += "<CommonPrefixes><Prefix>" + Xml(common) + "</Prefix></CommonPrefixes>";
+          prefixes += "<CommonPrefixes><Prefix>" + name(common) + "</Prefix></CommonPrefixes>";
           last = common;
           last_is_prefix = true;
         } else {
-          contents += "<Contents><Key>" + Xml(info.key) + "</Key><LastModified>" +
+          contents += "<Contents><Key>" + name(info.key) + "</Key><LastModified>" +
                       Iso8601(info.modified) + "</LastModified><ETag>" +
                       Xml(ETagOfHash(info.sha256)) + "</ETag><Size>" + std::to_string(info.size) +
                       "</Size><StorageClass>STANDARD</StorageClass></Contents>";
@@ -366,17 +427,18 @@ class S3Routes {
     std::string next = last_is_prefix ? PastPrefix(last) : last;
     std::string body =
         "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>" +
-        Xml(o_.bucket) + "</Name><Prefix>" + Xml(prefix) + "</Prefix><MaxKeys>" +
+        Xml(o_.bucket) + "</Name><Prefix>" + name(prefix) + "</Prefix><MaxKeys>" +
         std::to_string(max_keys) + "</MaxKeys>";
-    if (!delimiter.empty()) body += "<Delimiter>" + Xml(delimiter) + "</Delimiter>";
+    if (!delimiter.empty()) body += "<Delimiter>" + name(delimiter) + "</Delimiter>";
+    if (url) body += "<EncodingType>url</EncodingType>";
     body += std::string("<IsTruncated>") + (truncated ? "true" : "false") + "</IsTruncated>";
     if (v2) {
       body += "<KeyCount>" + std::to_string(count) + "</KeyCount>";
       if (!token.empty()) body += "<ContinuationToken>" + Xml(token) + "</ContinuationToken>";
       if (truncated) body += "<NextContinuationToken>" + Hex(next) + "</NextContinuationToken>";
     } else {
-      body += "<Marker>" + Xml(after) + "</Marker>";
-      if (truncated) body += "<NextMarker>" + Xml(last) + "</NextMarker>";
+      body += "<Marker>" + name(req.QueryParam("marker").value_or("")) + "</Marker>";
+      if (truncated) body += "<NextMarker>" + name(last) + "</NextMarker>";
     }
     body += contents + prefixes + "</ListBucketResult>";
     return XmlOk(std::move(body));
@@ -401,7 +463,7 @@ void AddS3Routes(server::Router& router, const AwsBackends& b, const AwsOptions&
   auto routes = std::make_shared<S3Routes>(b, o);
   std::string bucket = "/" + RegexEscape(o.bucket);
   auto bucket_refusal = [o](const Status& s) { return S3Routes::Error(s, "/" + o.bucket); };
-  auto object_refusal = [o](const Status& s) { return S3Routes::Error(s, "/" + o.bucket); };
+  auto object_refusal = [o](const Status& s) { return S3Routes::Error(s, "/" + o.bucket + "/"); };
   auto on_bucket = [routes](const HttpRequest& req) { return routes->Bucket(req); };
   auto on_object = [routes](const HttpRequest& req) { return routes->Object(req); };
   for (const std::string& path : {bucket, bucket + "/"}) {

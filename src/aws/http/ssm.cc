@@ -115,6 +115,12 @@ Result<bool> Passes(const json& body, const std::string& name) {
     if (!body[field].is_array())
       return InvalidArgumentError(std::string(field) + " must be a list");
     for (const json& f : body[field]) {
+      if (!f.is_object() || (f.contains("Key") && !f["Key"].is_string()) ||
+          (f.contains("Option") && !f["Option"].is_string()) ||
+          (f.contains("Values") && !f["Values"].is_array())) {
+        return InvalidArgumentError(std::string(field) +
+                                    " must be a list of {Key, Option?, Values} objects");
+      }
       std::string key = f.value("Key", "");
       if (key != "Name") {
         return InvalidArgumentError("InvalidFilterKey: loupe filters parameters by Name only");

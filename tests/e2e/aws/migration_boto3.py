@@ -149,6 +149,23 @@ check(code == "NoSuchKey" and status == 404, "delete_object, then get: %s %d" % 
 code, _ = error_code(lambda: consumer["s3"].put_object(Bucket=BUCKET, Key="misc/x.jpg", Body=image))
 check(code == "AccessDenied", "a consumer's put outside images_for_detection/: %s" % code)
 
+odd = "misc/with space+plus%.jpg"
+s3.put_object(Bucket=BUCKET, Key=odd, Body=b"odd")
+keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="misc/")["Contents"]]
+check(keys == [odd], "a key with a space, '+' and '%%' lists as itself: %s" % keys)
+code, status = error_code(lambda: s3.put_object_tagging(
+    Bucket=BUCKET, Key=odd, Tagging={"TagSet": [{"Key": "a", "Value": "b"}]}))
+check(code == "NotImplemented" and status == 501
+      and s3.get_object(Bucket=BUCKET, Key=odd)["Body"].read() == b"odd",
+      "put_object_tagging refused (%s %d), the object unchanged" % (code, status))
+v1 = []
+for page in s3.get_paginator("list_objects").paginate(
+        Bucket=BUCKET, Prefix="images_labeled_by_folder/", Delimiter="/",
+        PaginationConfig={"PageSize": 1}):
+    v1 += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+check(len(v1) == len(set(v1)) == len(listed["CommonPrefixes"]),
+      "list_objects (v1) pages of 1 by delimiter: each label folder once")
+
 # A wrong secret.
 wrong = clients(None, aws_access_key_id=boto3.session.Session(profile_name="default")
                 .get_credentials().access_key, aws_secret_access_key="not-the-secret")
