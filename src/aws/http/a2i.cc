@@ -175,8 +175,8 @@ void AddA2iRoutes(server::Router& router, const AwsBackends& b, const AwsOptions
               refusal});
   router.Add(
       {"GET", "/human-loops", Role::kReviewer,
-       "A2I ListHumanLoops (SigV4): ?FlowDefinitionArn=&SortOrder=&MaxResults=&NextToken="
-       "&CreationTimeAfter=&CreationTimeBefore= -> {HumanLoopSummaries, NextToken}.",
+       "A2I ListHumanLoops (SigV4): ?FlowDefinitionArn=&SortOrder=&MaxResults=&NextToken= "
+       "-> {HumanLoopSummaries, NextToken} (the newest 1000 loops of the team).",
        [b, o](const HttpRequest& req) {
          return Answer([&]() -> Result<json> {
            auto flow = req.QueryParam("FlowDefinitionArn");
