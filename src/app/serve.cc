@@ -108,8 +108,9 @@ void RegisterServeCommand(CLI::App& app, ServeOptions& options, int* exit_code) 
           if (v == taken) return std::string("'") + v + "' is one of loupe's own paths";
         }
         bool ok = v.size() >= 3 && v.size() <= 63;
-        for (char c : v)
+        for (char c : v) {
           ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.');
+        }
         return ok ? std::string() : std::string("3..63 of a-z 0-9 . -");
       })
       ->capture_default_str();

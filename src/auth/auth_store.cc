@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <string>
+#include <utility>
 
 #include "auth/auth_tables.h"
 
@@ -30,7 +31,7 @@ Status ValidateName(std::string_view what, std::string_view name) {
 Result<std::unique_ptr<AuthStore>> AuthStore::Open(db::Database& db, const Clock& clock,
                                                    AuthOptions options) {
   RETURN_IF_ERROR(db.Migrate("auth", AuthMigrations()));
-  return std::unique_ptr<AuthStore>(new AuthStore(db, clock, options));
+  return std::unique_ptr<AuthStore>(new AuthStore(db, clock, std::move(options)));
 }
 
 }  // namespace loupe::auth

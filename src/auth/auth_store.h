@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -150,7 +151,7 @@ class AuthStore {
 
  private:
   AuthStore(db::Database& db, const Clock& clock, AuthOptions options)
-      : db_(db), clock_(clock), options_(options) {}
+      : db_(db), clock_(clock), options_(std::move(options)) {}
   Result<NewToken> InsertToken(db::Transaction& tx, const std::string& name,
                                const std::string& user, const std::string& token,
                                std::optional<std::chrono::seconds> lifetime);

@@ -140,7 +140,7 @@ Result<std::string> MultipartUploads::AssembleIn(
                                            "upload_id = ? AND part_number = ?",
                                            {upload_id, int64_t{number}}));
     std::string want = etag;
-    if (want.empty() || want.front() != '"') want = "\"" + want + "\"";
+    if (want.empty() || want.front() != '"') want = '"' + etag + '"';
     if (!row || row->Text(0) != want) {
       return InvalidArgumentError("InvalidPart: part " + std::to_string(number) +
                                   " was not uploaded or its ETag differs");

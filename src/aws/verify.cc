@@ -38,8 +38,9 @@ bool IsLowerHex(std::string_view s, size_t size) {
   if (s.size() != size) return false;
   for (char c : s) {
     if (!std::isxdigit(static_cast<unsigned char>(c)) ||
-        std::isupper(static_cast<unsigned char>(c)))
+        std::isupper(static_cast<unsigned char>(c))) {
       return false;
+    }
   }
   return true;
 }

@@ -82,8 +82,9 @@ Result<ImportResult> ImportFromStore(store::ObjectStore& store,
       ++result.imported;
     }
     labels.insert(items[i].label);
-    if (items[i].split)
+    if (items[i].split) {
       splits.images.push_back({keys[i], items[i].label, hashes[i], *items[i].split});
+    }
   }
   if (!splits.images.empty()) {
     // Merge with earlier imports: the newest import's side wins.

@@ -118,8 +118,9 @@ Result<review::LoopInput> ParseStart(const json& body, const AwsBackends& b, con
   const json& labels = task.contains("labels") ? task["labels"] : task.value("Choices", json());
   if (labels.is_array()) {
     for (const json& l : labels) {
-      if (!l.is_string())
+      if (!l.is_string()) {
         return InvalidArgumentError("ValidationException: labels must be strings");
+      }
       in.choices.push_back(l.get<std::string>());
     }
   } else if (auto production = b.models.Production()) {

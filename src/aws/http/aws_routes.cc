@@ -40,7 +40,7 @@ Result<int64_t> OptInt(const json& body, const char* name, int64_t fallback, int
 
 void AddAwsRoutes(server::Router& router, const AwsBackends& backends, const AwsOptions& options) {
   AwsBackends b = backends;
-  AwsOptions o = options;
+  const AwsOptions& o = options;
   // The JSON 1.1 services share `POST /`; X-Amz-Target says which service and action. Their
   // error shapes are the same, so refusals are worded once.
   router.Add({"POST", "/", Role::kAuthenticated,

@@ -111,8 +111,9 @@ Result<json> DescribeVersions(const json& body, const AwsBackends& b, const AwsO
   RETURN_IF_ERROR(NeedProject(body, o));
   std::vector<std::string> names;
   if (body.contains("VersionNames")) {
-    if (!body["VersionNames"].is_array())
+    if (!body["VersionNames"].is_array()) {
       return InvalidArgumentError("VersionNames must be a list");
+    }
     for (const json& n : body["VersionNames"]) {
       if (n.is_string()) names.push_back(n.get<std::string>());
     }

@@ -112,8 +112,9 @@ Result<size_t> Offset(const json& body) {
 Result<bool> Passes(const json& body, const std::string& name) {
   for (const char* field : {"ParameterFilters", "Filters"}) {
     if (!body.contains(field)) continue;
-    if (!body[field].is_array())
+    if (!body[field].is_array()) {
       return InvalidArgumentError(std::string(field) + " must be a list");
+    }
     for (const json& f : body[field]) {
       if (!f.is_object() || (f.contains("Key") && !f["Key"].is_string()) ||
           (f.contains("Option") && !f["Option"].is_string()) ||
@@ -217,8 +218,9 @@ Result<json> Handle(std::string_view action, const server::HttpRequest& req,
                       {"Tier", "Standard"}});
     }
     json out = {{"Parameters", list}};
-    if (offset + list.size() < history.size())
+    if (offset + list.size() < history.size()) {
       out["NextToken"] = std::to_string(offset + list.size());
+    }
     return out;
   }
   if (action == "DescribeParameters") {
@@ -244,8 +246,9 @@ Result<json> Handle(std::string_view action, const server::HttpRequest& req,
       list.push_back(matching[i]);
     }
     json out = {{"Parameters", list}};
-    if (offset + list.size() < matching.size())
+    if (offset + list.size() < matching.size()) {
       out["NextToken"] = std::to_string(offset + list.size());
+    }
     return out;
   }
   return InvalidArgumentError("InvalidAction: loupe's SSM does not implement " +

@@ -74,8 +74,9 @@ Result<std::pair<std::vector<ml::ImportItem>, fs::path>> ReadInput(ml::DatasetFo
       for (const std::string& image : ImagesUnder(path / "images")) {
         fs::path label = path / "labels" / fs::path(image).replace_extension(".txt");
         auto text = ReadFile(label);
-        if (!text.ok())
+        if (!text.ok()) {
           return InvalidArgumentError("images/" + image + ": no label file " + label.string());
+        }
         images.emplace_back("images/" + image, *text);
       }
       std::string train = ReadFile(path / "train.txt").value_or("");

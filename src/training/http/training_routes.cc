@@ -64,7 +64,8 @@ Result<std::vector<ml::ImportItem>> ImportItems(const json& body) {
 }  // namespace
 
 void AddDatasetRoutes(server::Router& router, models::ModelRegistry& registry,
-                      store::ObjectStore& store, const Clock& clock, std::string bucket_uri) {
+                      store::ObjectStore& store, const Clock& clock,
+                      const std::string& bucket_uri) {
   router.Add(
       {"GET", "/v1/dataset/export", Role::kOperator,
        "The training dataset in a format: ?format=groundtruth|coco|yolo|folder|labelstudio "

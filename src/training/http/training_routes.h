@@ -19,6 +19,6 @@ void AddTrainingRoutes(server::Router& router, db::Database& db, events::EventLo
 // Dataset import and export (docs/datasets.md): GET /v1/dataset/export?format= and
 // POST /v1/dataset/import. `bucket_uri` ("s3://loupe/") prefixes exported source-refs.
 void AddDatasetRoutes(server::Router& router, models::ModelRegistry& registry,
-                      store::ObjectStore& store, const Clock& clock, std::string bucket_uri);
+                      store::ObjectStore& store, const Clock& clock, const std::string& bucket_uri);
 
 }  // namespace loupe::training
