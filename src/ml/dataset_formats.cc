@@ -1,5 +1,6 @@
 #include "ml/dataset_formats.h"
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -154,9 +155,10 @@ DatasetExport ExportDataset(const Dataset& dataset, DatasetFormat format,
       for (const std::string& l : dataset.labels) classes += l + "\n";
       classes += std::string(kNoneLabel) + "\n";
       for (const DatasetImage& image : dataset.images) {
-        std::string stem = image.key.substr(0, image.key.rfind('.'));
+        std::string stem =
+            std::filesystem::path(image.key).replace_extension(".txt").generic_string();
         // No boxes yet: the whole image.
-        out.files["labels/" + stem + ".txt"] = std::to_string(cls(image.label)) + " 0.5 0.5 1 1\n";
+        out.files["labels/" + stem] = std::to_string(cls(image.label)) + " 0.5 0.5 1 1\n";
         (image.split == Split::kTest ? test : train) += ImagePath(image) + "\n";
       }
       out.files["classes.txt"] = classes;
@@ -251,8 +253,10 @@ Result<std::vector<ImportItem>> ParseCoco(std::string_view text) {
         !c.contains("name") || !c["name"].is_string()) {
       return Refuse(where, "needs an integer \"id\" and a string \"name\"");
     }
-    RETURN_IF_ERROR(CheckLabel(c["name"].get<std::string>(), where));
-    categories[c["id"].get<int64_t>()] = c["name"].get<std::string>();
+    if (!categories.emplace(c["id"].get<int64_t>(), c["name"].get<std::string>()).second) {
+      return Refuse(where,
+                    "category id " + std::to_string(c["id"].get<int64_t>()) + " appears twice");
+    }
   }
   std::map<int64_t, std::string> label_of_image;
   for (size_t i = 0; i < j["annotations"].size(); ++i) {
@@ -267,6 +271,7 @@ Result<std::vector<ImportItem>> ParseCoco(std::string_view text) {
       return Refuse(where,
                     "unknown category_id " + std::to_string(a["category_id"].get<int64_t>()));
     }
+    RETURN_IF_ERROR(CheckLabel(c->second, where));  // only the categories that are used
     auto [it, fresh] = label_of_image.emplace(a["image_id"].get<int64_t>(), c->second);
     if (!fresh && it->second != c->second) {
       return Refuse(where, "image " + std::to_string(it->first) +
@@ -290,7 +295,8 @@ Result<std::vector<ImportItem>> ParseCoco(std::string_view text) {
     RETURN_IF_ERROR(CheckRelative(item.source, where));
     item.label = label->second;
     ASSIGN_OR_RETURN(item.split, SplitOf(im.value("loupe_split", json()), where));
-    if (im.contains("loupe_sha256") && im["loupe_sha256"].is_string()) {
+    if (im.contains("loupe_sha256")) {
+      if (!im["loupe_sha256"].is_string()) return Refuse(where, "loupe_sha256 must be a string");
       item.sha256 = im["loupe_sha256"].get<std::string>();
       RETURN_IF_ERROR(CheckSha(item.sha256, where));
     }
@@ -306,11 +312,16 @@ Result<std::vector<ImportItem>> ParseYolo(
   std::vector<std::string> names;
   std::istringstream in{std::string(classes)};
   std::string line;
+  std::vector<std::string> lines;
   while (std::getline(in, line)) {
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    if (line.empty()) continue;
-    RETURN_IF_ERROR(CheckLabel(line, "classes.txt line " + std::to_string(names.size() + 1)));
-    names.push_back(line);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(line);
+  }
+  while (!lines.empty() && lines.back().empty()) lines.pop_back();  // a final newline
+  for (const std::string& name : lines) {
+    // Each line is a class index: an empty one is refused, not skipped (it would shift them).
+    RETURN_IF_ERROR(CheckLabel(name, "classes.txt line " + std::to_string(names.size() + 1)));
+    names.push_back(name);
   }
   if (names.empty()) return InvalidArgumentError("classes.txt names no class");
   if (images.size() > kMaxImportItems) {
@@ -360,8 +371,8 @@ Result<std::vector<ImportItem>> ParseFolder(const std::vector<std::string>& path
   for (const std::string& path : paths) {
     RETURN_IF_ERROR(CheckRelative(path, path));
     size_t slash = path.find('/');
-    if (slash == std::string::npos || path.find('/', slash + 1) != std::string::npos) {
-      return Refuse(path, "a folder import holds <label>/<file> only");
+    if (slash == std::string::npos) {
+      return Refuse(path, "a folder import holds <label>/<file> (or <label>/<sub>/<file>)");
     }
     ImportItem item;
     item.where = path;
@@ -378,8 +389,18 @@ Result<std::vector<std::string>> ImportKeys(const std::vector<ImportItem>& items
   std::vector<std::string> keys;
   std::map<std::string, std::string> seen;
   for (const ImportItem& item : items) {
-    std::string file = item.source.substr(item.source.rfind('/') + 1);
-    std::string key = item.label + "/" + file;
+    // The path under the label's own folder when the source has one (".../<label>/sub/x.jpg"
+    // -> "<label>/sub/x.jpg", so nested keys round-trip), else the file name.
+    std::string rest = item.source.substr(item.source.rfind('/') + 1);
+    std::string marker = item.label + "/";
+    for (size_t at = item.source.rfind(marker); at != std::string::npos;
+         at = at == 0 ? std::string::npos : item.source.rfind(marker, at - 1)) {
+      if (at == 0 || item.source[at - 1] == '/') {
+        rest = item.source.substr(at + marker.size());
+        break;
+      }
+    }
+    std::string key = item.label + "/" + rest;
     auto [it, fresh] = seen.emplace(key, item.where);
     if (!fresh) {
       return Refuse(item.where, "would be stored as " + key + " like " + it->second);

@@ -1,5 +1,6 @@
 #include "training/dataset_io.h"
 
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -10,6 +11,85 @@ namespace {
 
 constexpr std::string_view kLabeled = "images_labeled_by_folder/";
 
+// One import at a time writes the imported-splits manifest (read, merge, write) in this
+// process.
+std::mutex& SplitsMutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+// Adds `splits` (sha256 -> side) to the imported-splits manifest; the newest import wins.
+Status RecordSplits(store::ObjectStore& store, const std::map<std::string, ml::Split>& splits) {
+  std::lock_guard lock(SplitsMutex());
+  std::map<std::string, ml::Split> pins;
+  if (auto earlier = store.Get(kImportedSplitsKey); earlier.ok()) {
+    auto parsed = ml::ReadManifestSplits(*earlier);
+    if (!parsed.ok()) {
+      return DataLossError(std::string(kImportedSplitsKey) + " is unreadable (" +
+                           parsed.status().message() + "); fix or delete it before importing");
+    }
+    pins = std::move(*parsed);
+  } else if (earlier.status().code() != StatusCode::kNotFound) {
+    return earlier.status();
+  }
+  for (const auto& [sha, split] : splits) pins[sha] = split;
+  std::string manifest;
+  for (const auto& [sha, split] : pins) {
+    manifest +=
+        nlohmann::json({{"loupe-sha256", sha}, {"loupe-split", std::string(ml::SplitName(split))}})
+            .dump() +
+        "\n";
+  }
+  return store.Put(kImportedSplitsKey, manifest).status();
+}
+
+Result<ImportResult> ImportChecked(store::ObjectStore& store,
+                                   const std::vector<ml::ImportItem>& items) {
+  ASSIGN_OR_RETURN(std::vector<std::string> keys, ml::ImportKeys(items));
+  // Check everything before the first copy.
+  std::vector<bool> present(items.size(), false);
+  std::map<std::string, ml::Split> splits;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const ml::ImportItem& item = items[i];
+    std::string target = std::string(kLabeled) + keys[i];
+    if (Status s = store::ValidateKey(target); !s.ok()) {
+      return InvalidArgumentError(item.where + ": cannot be stored as " + target + ": " +
+                                  s.message());
+    }
+    auto info = store.Head(item.source);
+    if (!info.ok()) {
+      return InvalidArgumentError(item.where + ": image '" + item.source +
+                                  "': " + info.status().message());
+    }
+    if (!item.sha256.empty() && item.sha256 != info->sha256) {
+      return InvalidArgumentError(item.where + ": image '" + item.source +
+                                  "' does not have the sha256 the input gives");
+    }
+    if (auto existing = store.Head(target); existing.ok()) {
+      if (existing->sha256 != info->sha256) {
+        return FailedPreconditionError(item.where + ": " + target + " exists with other content");
+      }
+      present[i] = true;
+    }
+    if (item.split) splits[info->sha256] = *item.split;
+  }
+  // The splits first: a training that starts while the images are copied already keeps them.
+  if (!splits.empty()) RETURN_IF_ERROR(RecordSplits(store, splits));
+  ImportResult result;
+  std::set<std::string> labels;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (present[i]) {
+      ++result.unchanged;
+    } else {
+      RETURN_IF_ERROR(store.Copy(items[i].source, std::string(kLabeled) + keys[i]).status());
+      ++result.imported;
+    }
+    labels.insert(items[i].label);
+  }
+  result.labels.assign(labels.begin(), labels.end());
+  return result;
+}
+
 }  // namespace
 
 Result<std::map<std::string, ml::Split>> SplitPins(models::ModelRegistry& registry,
@@ -17,7 +97,8 @@ Result<std::map<std::string, ml::Split>> SplitPins(models::ModelRegistry& regist
                                                    const std::optional<models::VersionId>& skip) {
   std::map<std::string, ml::Split> pins;
   if (auto imported = store.Get(kImportedSplitsKey); imported.ok()) {
-    ASSIGN_OR_RETURN(pins, ml::ReadManifestSplits(*imported));
+    // An unreadable file pins nothing (imports refuse to extend it until it is fixed).
+    if (auto parsed = ml::ReadManifestSplits(*imported); parsed.ok()) pins = std::move(*parsed);
   }
   ASSIGN_OR_RETURN(std::vector<models::VersionInfo> versions, registry.List());
   for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
@@ -46,68 +127,13 @@ Result<ml::Dataset> CurrentDataset(models::ModelRegistry& registry,
 Result<ImportResult> ImportFromStore(store::ObjectStore& store,
                                      const std::vector<ml::ImportItem>& items,
                                      bool delete_sources) {
-  ASSIGN_OR_RETURN(std::vector<std::string> keys, ml::ImportKeys(items));
-  // Check everything before the first copy.
-  std::vector<bool> present(items.size(), false);
-  std::vector<std::string> hashes(items.size());
-  for (size_t i = 0; i < items.size(); ++i) {
-    const ml::ImportItem& item = items[i];
-    auto info = store.Head(item.source);
-    if (!info.ok()) {
-      return InvalidArgumentError(item.where + ": image '" + item.source +
-                                  "': " + info.status().message());
-    }
-    if (!item.sha256.empty() && item.sha256 != info->sha256) {
-      return InvalidArgumentError(item.where + ": image '" + item.source +
-                                  "' does not have the sha256 the input gives");
-    }
-    hashes[i] = info->sha256;
-    std::string target = std::string(kLabeled) + keys[i];
-    if (auto existing = store.Head(target); existing.ok()) {
-      if (existing->sha256 != info->sha256) {
-        return FailedPreconditionError(item.where + ": " + target + " exists with other content");
-      }
-      present[i] = true;
-    }
-  }
-  ImportResult result;
-  std::set<std::string> labels;
-  ml::Dataset splits;  // the pins the input gives, as a manifest
-  for (size_t i = 0; i < items.size(); ++i) {
-    std::string target = std::string(kLabeled) + keys[i];
-    if (present[i]) {
-      ++result.unchanged;
-    } else {
-      RETURN_IF_ERROR(store.Copy(items[i].source, target).status());
-      ++result.imported;
-    }
-    labels.insert(items[i].label);
-    if (items[i].split) {
-      splits.images.push_back({keys[i], items[i].label, hashes[i], *items[i].split});
-    }
-  }
-  if (!splits.images.empty()) {
-    // Merge with earlier imports: the newest import's side wins.
-    std::map<std::string, ml::Split> pins;
-    if (auto earlier = store.Get(kImportedSplitsKey); earlier.ok()) {
-      if (auto parsed = ml::ReadManifestSplits(*earlier); parsed.ok()) pins = std::move(*parsed);
-    }
-    for (const ml::DatasetImage& image : splits.images) pins[image.sha256] = image.split;
-    std::string manifest;
-    for (const auto& [sha, split] : pins) {
-      manifest += nlohmann::json(
-                      {{"loupe-sha256", sha}, {"loupe-split", std::string(ml::SplitName(split))}})
-                      .dump() +
-                  "\n";
-    }
-    RETURN_IF_ERROR(store.Put(kImportedSplitsKey, manifest).status());
-  }
+  auto result = ImportChecked(store, items);
+  // Staged uploads go, imported or refused (never anything outside imports/).
   if (delete_sources) {
     for (const ml::ImportItem& item : items) {
-      if (item.source.rfind(kLabeled, 0) != 0) (void)store.Delete(item.source);
+      if (item.source.rfind(kStagingPrefix, 0) == 0) (void)store.Delete(item.source);
     }
   }
-  result.labels.assign(labels.begin(), labels.end());
   return result;
 }
 

@@ -21,6 +21,8 @@ namespace loupe::training {
 
 // Splits recorded by imports (a Ground Truth manifest with loupe-split and loupe-sha256).
 inline constexpr std::string_view kImportedSplitsKey = "manifests/imported-splits.manifest";
+// Where `loupe dataset import` stages local files before the server files them.
+inline constexpr std::string_view kStagingPrefix = "imports/";
 
 // Which side of the split each known image is on: imported splits, overridden by the newest
 // trained version's manifest (other than `skip`).
@@ -39,8 +41,11 @@ struct ImportResult {
 
 // Imports `items` whose `source` is an object key in `store`. Every item is checked first (the
 // object exists, its hash matches a given sha256, its target is free or holds the same
-// content); a refusal names the item and imports nothing. `delete_sources` removes the sources
-// afterwards (staged uploads of `loupe dataset import`).
+// content, the target is a valid key); a refusal names the item and imports nothing. The
+// splits the items give are recorded before the first copy. `delete_sources` removes the
+// sources under imports/ (staged uploads of `loupe dataset import`) afterwards, also after a
+// refusal. A storage failure during the copies leaves the images copied so far (importing
+// again completes it: present images count as unchanged).
 Result<ImportResult> ImportFromStore(store::ObjectStore& store,
                                      const std::vector<ml::ImportItem>& items, bool delete_sources);
 

@@ -27,7 +27,7 @@ fs::path Logogen() {
   return fs::path(std::getenv("LOUPE_SOURCE_DIR")) / ".." / "shared" / "logogen";
 }
 
-using Row = std::tuple<std::string, std::string, std::string>;  // label, sha256, split
+using Row = std::tuple<std::string, std::string, std::string>;  // <label>/<path>, sha256, split
 
 class DatasetE2E : public ::testing::Test {
  protected:
@@ -40,10 +40,36 @@ class DatasetE2E : public ::testing::Test {
                            (dir_.path() / "gen").string() + " >/dev/null")
                               .c_str()),
               0);
+    // A nested key and a negative (_none/) travel too.
+    fs::path train = dir_.path() / "gen" / "train";
+    fs::path first = fs::directory_iterator(fs::directory_iterator(train)->path())->path();
+    fs::create_directories(first.parent_path() / "2026");
+    fs::rename(first, first.parent_path() / "2026" / first.filename());
+    fs::create_directories(train / "_none");
+    std::ofstream(train / "_none" / "no-logo.jpg", std::ios::binary)
+        << Slurp(first.parent_path() / "2026" / first.filename()) << "not a logo";
     source_ = std::make_unique<ServerProcess>((dir_.path() / "a").string());
     target_ = std::make_unique<ServerProcess>((dir_.path() / "b").string());
     ASSERT_TRUE(source_->Start().ok());
     ASSERT_TRUE(target_->Start().ok());
+  }
+
+  static std::string Slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  // Keys under `prefix` in `s`'s store.
+  std::vector<std::string> Keys(const ServerProcess& s, const std::string& prefix) {
+    auto r = s.Client()->Send("GET", "/v1/objects?prefix=" + prefix);
+    std::vector<std::string> keys;
+    EXPECT_TRUE(r.ok() && r->status == 200);
+    if (!r.ok() || r->status != 200) return keys;
+    json listing = json::parse(r->body);
+    for (const json& o : listing["objects"]) keys.push_back(o["key"].get<std::string>());
+    return keys;
   }
 
   CommandResult Cli(const ServerProcess& s, std::vector<std::string> args) {
@@ -61,7 +87,7 @@ class DatasetE2E : public ::testing::Test {
     if (!r.ok() || r->status != 200) return rows;
     json listing = json::parse(r->body);
     for (const json& i : listing["Images"]) {
-      rows.insert({i["Label"].get<std::string>(), i["Sha256"].get<std::string>(),
+      rows.insert({i["Key"].get<std::string>(), i["Sha256"].get<std::string>(),
                    i["Split"].get<std::string>()});
     }
     return rows;
@@ -76,9 +102,9 @@ TEST_F(DatasetE2E, ExportThenImportGivesTheSameDataset) {
   CommandResult in = Cli(*source_, {"dataset", "import", "--format", "folder",
                                     (dir_.path() / "gen" / "train").string()});
   ASSERT_EQ(in.exit_code, 0) << in.err;
-  EXPECT_NE(in.out.find("imported 15 images"), std::string::npos) << in.out;
+  EXPECT_NE(in.out.find("imported 16 images"), std::string::npos) << in.out;
   std::multiset<Row> original = Rows(*source_);
-  ASSERT_EQ(original.size(), 15u);
+  ASSERT_EQ(original.size(), 16u);
   std::set<std::string> splits;
   for (const Row& r : original) splits.insert(std::get<2>(r));
   EXPECT_EQ(splits, (std::set<std::string>{"test", "train"}));
@@ -93,17 +119,24 @@ TEST_F(DatasetE2E, ExportThenImportGivesTheSameDataset) {
   EXPECT_TRUE(fs::exists(dir_.path() / "yolo" / "classes.txt"));
   EXPECT_TRUE(fs::exists(dir_.path() / "labelstudio" / "labelstudio.json"));
 
-  // The first import into the empty target brings the splits along; each further format is
-  // the same content (nothing new) and the dataset stays the source's.
+  // Each importable format, into a loupe of its own, gives the source's dataset: the same
+  // keys (nested ones and _none/ included), contents and splits; nothing left staged.
   std::vector<std::pair<std::string, fs::path>> inputs = {
       {"groundtruth", dir_.path() / "groundtruth" / "manifest.jsonl"},
       {"coco", dir_.path() / "coco" / "annotations.json"},
       {"yolo", dir_.path() / "yolo"},
       {"folder", dir_.path() / "folder"}};
   for (const auto& [format, path] : inputs) {
-    CommandResult r = Cli(*target_, {"dataset", "import", "--format", format, path.string()});
+    ServerProcess fresh((dir_.path() / ("into-" + format)).string());
+    ASSERT_TRUE(fresh.Start().ok());
+    CommandResult r = Cli(fresh, {"dataset", "import", "--format", format, path.string()});
     ASSERT_EQ(r.exit_code, 0) << format << ": " << r.err;
-    EXPECT_EQ(Rows(*target_), original) << "after importing " << format;
+    EXPECT_EQ(Rows(fresh), original) << "after importing " << format;
+    EXPECT_TRUE(Keys(fresh, "imports/").empty()) << format;
+    // Again: nothing new.
+    r = Cli(fresh, {"dataset", "import", "--format", format, path.string()});
+    ASSERT_EQ(r.exit_code, 0) << format << ": " << r.err;
+    EXPECT_NE(r.out.find("imported 0 images (16 already there)"), std::string::npos) << r.out;
   }
 }
 
@@ -168,7 +201,26 @@ TEST_F(DatasetE2E, HostileInputsAreRefusedWholeWithTheLineAndTheProblem) {
   ASSERT_TRUE(route.ok());
   EXPECT_EQ(route->status, 400) << route->body;
   EXPECT_NE(route->body.find("line 1"), std::string::npos) << route->body;
-  EXPECT_EQ(Rows(*target_), before);  // nothing imported half-way
+  EXPECT_EQ(Rows(*target_), before);
+  // Nothing imported half-way, nothing left staged.
+  EXPECT_TRUE(Keys(*target_, "images_labeled_by_folder/").empty());
+  EXPECT_TRUE(Keys(*target_, "imports/").empty());
+
+  // A refusal only the server can make (the target holds other content) comes after staging:
+  // the staged files go again.
+  for (const char* tree : {"tree1", "tree2"}) fs::create_directories(bad / tree / "acme");
+  std::ofstream(bad / "tree1" / "acme" / "x.jpg") << "one";
+  std::ofstream(bad / "tree2" / "acme" / "x.jpg") << "two";
+  CommandResult first =
+      Cli(*target_, {"dataset", "import", "--format", "folder", (bad / "tree1").string()});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  CommandResult clash =
+      Cli(*target_, {"dataset", "import", "--format", "folder", (bad / "tree2").string()});
+  EXPECT_NE(clash.exit_code, 0);
+  EXPECT_NE(clash.err.find("exists with other content"), std::string::npos) << clash.err;
+  EXPECT_TRUE(Keys(*target_, "imports/").empty());
+  EXPECT_EQ(Keys(*target_, "images_labeled_by_folder/"),
+            std::vector<std::string>{"images_labeled_by_folder/acme/x.jpg"});
 }
 
 }  // namespace

@@ -144,6 +144,21 @@ Result<size_t> Offset(const std::optional<std::string>& token) {
   return v;
 }
 
+// A timestamp query parameter as the SDKs send them: ISO 8601 (botocore) or epoch seconds.
+Result<std::optional<TimePoint>> TimeParam(const HttpRequest& req, const char* name) {
+  const std::string text = req.QueryParam(name).value_or("");
+  if (text.empty()) return std::optional<TimePoint>();
+  if (auto t = ParseRfc3339(text); t.ok()) return std::optional<TimePoint>(*t);
+  double secs = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, secs);
+  if (ec != std::errc() || ptr != end) {
+    return InvalidArgumentError(std::string("ValidationException: ") + name +
+                                " must be an ISO 8601 time or epoch seconds");
+  }
+  return std::optional<TimePoint>(FromUnixMillis(static_cast<int64_t>(secs * 1000)));
+}
+
 // Runs `body` and answers in A2I's shapes.
 template <typename F>
 HttpResponse Answer(F&& body) {
@@ -176,8 +191,9 @@ void AddA2iRoutes(server::Router& router, const AwsBackends& b, const AwsOptions
               refusal});
   router.Add(
       {"GET", "/human-loops", Role::kReviewer,
-       "A2I ListHumanLoops (SigV4): ?FlowDefinitionArn=&SortOrder=&MaxResults=&NextToken= "
-       "-> {HumanLoopSummaries, NextToken} (the newest 1000 loops of the team).",
+       "A2I ListHumanLoops (SigV4): ?FlowDefinitionArn=&SortOrder=&MaxResults=&NextToken=&"
+       "CreationTimeAfter=&CreationTimeBefore= -> {HumanLoopSummaries, NextToken} (among the "
+       "newest 1000 loops the caller sees).",
        [b, o](const HttpRequest& req) {
          return Answer([&]() -> Result<json> {
            auto flow = req.QueryParam("FlowDefinitionArn");
@@ -192,11 +208,15 @@ void AddA2iRoutes(server::Router& router, const AwsBackends& b, const AwsOptions
              return InvalidArgumentError(
                  "ValidationException: SortOrder must be Ascending or Descending");
            }
+           ASSIGN_OR_RETURN(std::optional<TimePoint> after, TimeParam(req, "CreationTimeAfter"));
+           ASSIGN_OR_RETURN(std::optional<TimePoint> before, TimeParam(req, "CreationTimeBefore"));
            ASSIGN_OR_RETURN(auto loops,
                             b.reviews.ListLoops(review::ReviewCaller(req), std::nullopt, 1000));
            std::vector<const LoopInfo*> matching;
            for (const LoopInfo& l : loops) {
-             if (l.input.team == team) matching.push_back(&l);
+             if (l.input.team != team) continue;
+             if ((after && l.created <= *after) || (before && l.created >= *before)) continue;
+             matching.push_back(&l);
            }
            if (order == "Ascending") std::reverse(matching.begin(), matching.end());
            json list = json::array();

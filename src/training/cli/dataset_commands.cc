@@ -35,23 +35,42 @@ Status WriteTo(const fs::path& file, std::string_view bytes) {
   return Status::Ok();
 }
 
-bool IsImage(const fs::path& p) {
-  std::string ext = p.extension().string();
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".webp";
-}
-
-// Every image under `root`, relative, sorted.
-std::vector<std::string> ImagesUnder(const fs::path& root) {
+// Every regular file under `root` (relative, sorted), as the dataset lists folders: hidden
+// files and folders are skipped, and so are symbolic links (a tree must not reach outside).
+std::vector<std::string> FilesUnder(const fs::path& root) {
   std::vector<std::string> out;
   std::error_code ec;
   for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->is_regular_file() && IsImage(it->path())) {
-      out.push_back(fs::relative(it->path(), root).generic_string());
+    bool hidden = it->path().filename().string().starts_with(".");
+    if (it->is_symlink() || hidden) {
+      if (it->is_directory() && !it->is_symlink()) it.disable_recursion_pending();
+      continue;
     }
+    if (it->is_regular_file()) out.push_back(it->path().lexically_relative(root).generic_string());
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// A source path of a manifest must name a file inside `root`, not through a link out of it.
+Result<fs::path> Inside(const fs::path& root, const std::string& source, const std::string& where) {
+  std::error_code ec;
+  fs::path base = fs::canonical(root, ec);
+  fs::path file = fs::weakly_canonical(root / source, ec);
+  if (ec || file.lexically_relative(base).string().starts_with("..")) {
+    return InvalidArgumentError(where + ": " + source + " leads outside " + root.string());
+  }
+  return file;
+}
+
+// A path the server gave for the export tree: relative, without "..".
+bool SafeRelative(const std::string& path) {
+  fs::path p(path);
+  if (path.empty() || p.is_absolute()) return false;
+  for (const fs::path& part : p) {
+    if (part == "..") return false;
+  }
+  return true;
 }
 
 // The items of the input at `path` and the directory their sources are relative to.
@@ -71,7 +90,7 @@ Result<std::pair<std::vector<ml::ImportItem>, fs::path>> ReadInput(ml::DatasetFo
     case ml::DatasetFormat::kYolo: {
       ASSIGN_OR_RETURN(std::string classes, ReadFile(path / "classes.txt"));
       std::vector<std::pair<std::string, std::string>> images;
-      for (const std::string& image : ImagesUnder(path / "images")) {
+      for (const std::string& image : FilesUnder(path / "images")) {
         fs::path label = path / "labels" / fs::path(image).replace_extension(".txt");
         auto text = ReadFile(label);
         if (!text.ok()) {
@@ -85,7 +104,7 @@ Result<std::pair<std::vector<ml::ImportItem>, fs::path>> ReadInput(ml::DatasetFo
       return std::make_pair(std::move(items), path);
     }
     case ml::DatasetFormat::kFolder: {
-      ASSIGN_OR_RETURN(auto items, ml::ParseFolder(ImagesUnder(path)));
+      ASSIGN_OR_RETURN(auto items, ml::ParseFolder(FilesUnder(path)));
       return std::make_pair(std::move(items), path);
     }
     case ml::DatasetFormat::kLabelStudio:
@@ -103,6 +122,10 @@ int Export(const cli::ClientOptions& options, const Args& args) {
   if (!listing) return 1;
   fs::path out(args.out);
   for (const auto& [path, text] : (*listing)["Files"].items()) {
+    if (!SafeRelative(path)) {
+      Api::PrintError("the server named an unsafe path: " + path);
+      return 1;
+    }
     if (Status s = WriteTo(out / path, text.get<std::string>()); !s.ok()) {
       Api::PrintError(s.message());
       return 1;
@@ -110,7 +133,11 @@ int Export(const cli::ClientOptions& options, const Args& args) {
   }
   int n = 0;
   for (const json& image : (*listing)["Images"]) {
-    std::string key = "images_labeled_by_folder/" + image["Key"].get<std::string>();
+    std::string key = "images_labeled_by_folder/" + image.value("Key", "");
+    if (!SafeRelative(image.value("Path", ""))) {
+      Api::PrintError("the server named an unsafe path: " + image.value("Path", ""));
+      return 1;
+    }
     auto r = api.Call("GET", "/v1/objects/" + server::EncodePath(key));
     if (!r) return 1;
     if (Sha256Hex(r->body) != image["Sha256"].get<std::string>()) {
@@ -140,16 +167,23 @@ int Import(const cli::ClientOptions& options, const Args& args) {
     return 1;
   }
   auto& [items, root] = *input;
-  if (auto keys = ml::ImportKeys(items); !keys.ok()) {
+  auto keys = ml::ImportKeys(items);
+  if (!keys.ok()) {
     Api::PrintError(keys.status().message());
     return 1;
   }
-  // Every file readable, every given hash right, before the first upload.
-  std::vector<std::string> bytes(items.size());
+  // Every file inside the tree and readable, every given hash right, before the first upload
+  // (one file in memory at a time).
+  std::vector<fs::path> files(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
-    auto b = ReadFile(root / items[i].source);
+    auto file = Inside(root, items[i].source, items[i].where);
+    if (!file.ok()) {
+      Api::PrintError(file.status().message());
+      return 1;
+    }
+    auto b = ReadFile(*file);
     if (!b.ok()) {
-      Api::PrintError(items[i].where + ": cannot read " + (root / items[i].source).string());
+      Api::PrintError(items[i].where + ": cannot read " + file->string());
       return 1;
     }
     std::string sha = Sha256Hex(*b);
@@ -159,25 +193,40 @@ int Import(const cli::ClientOptions& options, const Args& args) {
       return 1;
     }
     items[i].sha256 = sha;
-    bytes[i] = std::move(*b);
+    files[i] = *file;
   }
   Api api(options, 120);
   std::string staging = "imports/" + RandomHex(8) + "/";
+  std::vector<std::string> staged;
+  // Staged files go again when anything fails (the server deletes them after filing).
+  auto fail = [&](const std::string& message) {
+    if (!message.empty()) Api::PrintError(message);
+    for (const std::string& key : staged) {
+      Api quiet(options, 30);
+      (void)quiet.Call("DELETE", "/v1/objects/" + server::EncodePath(key));
+    }
+    return 1;
+  };
   json list = json::array();
   for (size_t i = 0; i < items.size(); ++i) {
-    std::string key =
-        staging + std::to_string(i) + "/" + items[i].source.substr(items[i].source.rfind('/') + 1);
-    if (!api.Call("PUT", "/v1/objects/" + server::EncodePath(key), bytes[i],
-                  "application/octet-stream")) {
-      return 1;
+    auto b = ReadFile(files[i]);
+    if (!b.ok() || Sha256Hex(*b) != items[i].sha256) {
+      return fail(items[i].where + ": " + files[i].string() + " changed during the import");
     }
+    // Staged under its own <label>/<path>, which the server keeps.
+    std::string key = staging + std::to_string(i) + "/" + (*keys)[i];
+    if (!api.Call("PUT", "/v1/objects/" + server::EncodePath(key), *b,
+                  "application/octet-stream")) {
+      return fail("");
+    }
+    staged.push_back(key);
     json item = {{"Source", key}, {"Label", items[i].label}, {"Sha256", items[i].sha256}};
     if (items[i].split) item["Split"] = std::string(ml::SplitName(*items[i].split));
     list.push_back(item);
   }
   auto r = api.CallJson("POST", "/v1/dataset/import",
                         json({{"Items", list}, {"DeleteSources", true}}).dump());
-  if (!r) return 1;
+  if (!r) return fail("");
   std::cout << "imported " << (*r)["Imported"].get<int>() << " images ("
             << (*r)["Unchanged"].get<int>() << " already there) of " << (*r)["Labels"].size()
             << " labels\n";

@@ -100,6 +100,9 @@ void AddDatasetRoutes(server::Router& router, models::ModelRegistry& registry,
          if (!body.ok()) return HttpResponse::Error(body.status());
          auto items = ImportItems(*body);
          if (!items.ok()) return HttpResponse::Error(items.status());
+         if (body->contains("DeleteSources") && !(*body)["DeleteSources"].is_boolean()) {
+           return HttpResponse::Error(InvalidArgumentError("DeleteSources must be true or false"));
+         }
          bool delete_sources = body->value("DeleteSources", false);
          auto r = ImportFromStore(store, *items, delete_sources);
          if (!r.ok()) return HttpResponse::Error(r.status());

@@ -12,6 +12,7 @@ Environment: LOUPE_ENDPOINT, HOME with ~/.aws/credentials profiles default (admi
 consumer, VERSION_ARN (a RUNNING version), TEST_IMAGE and TEST_LABEL, TRAIN_IMAGES (count).
 """
 
+import datetime
 import json
 import os
 import sys
@@ -88,6 +89,9 @@ check(loop["HumanLoopStatus"] == "InProgress" and loop["FlowDefinitionArn"] == F
       "describe_human_loop: %s" % loop["HumanLoopStatus"])
 names = [s["HumanLoopName"] for s in a2i.list_human_loops(FlowDefinitionArn=FLOW)["HumanLoopSummaries"]]
 check("boto3-loop-1" in names, "list_human_loops lists it")
+later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+none_after = a2i.list_human_loops(FlowDefinitionArn=FLOW, CreationTimeAfter=later)
+check(none_after["HumanLoopSummaries"] == [], "list_human_loops CreationTimeAfter in an hour: none")
 code, status = error_code(lambda: a2i.start_human_loop(
     HumanLoopName="boto3-loop-1", FlowDefinitionArn=FLOW,
     HumanLoopInput={"InputContent": json.dumps(dict(content, initialValue=None, confidence=1))}))
