@@ -75,6 +75,8 @@ Shape AuthShape(Service service, const std::string& code) {
   return {403, "InvalidSignatureException"};
 }
 
+}  // namespace
+
 std::string XmlEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -97,8 +99,6 @@ std::string XmlEscape(std::string_view s) {
   }
   return out;
 }
-
-}  // namespace
 
 Status WithCode(std::string_view code, const Status& status) {
   return Status(status.code(), std::string(code) + ": " + AwsMessageOf(status));

@@ -29,6 +29,8 @@ struct AwsOptions {
 // The error response for `status` in `service`'s shape. `resource` is S3's <Resource>.
 server::HttpResponse ErrorResponse(Service service, const Status& status,
                                    std::string_view resource = "");
+// `s` with XML's five special characters escaped (S3 bodies).
+std::string XmlEscape(std::string_view s);
 // `status` (an error) with `code` as its AWS code.
 Status WithCode(std::string_view code, const Status& status);
 

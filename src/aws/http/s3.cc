@@ -25,29 +25,6 @@ using store::ObjectInfo;
 
 constexpr std::string_view kDetectionPrefix = "images_for_detection/";
 
-std::string Xml(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 std::string Iso8601(TimePoint t) {
   auto ms = ToUnixMillis(t);
   std::time_t secs = ms / 1000;
@@ -277,7 +254,7 @@ class S3Routes {
     if (size_t q = source.find("?versionId="); q != std::string::npos) source.resize(q);
     ASSIGN_OR_RETURN(ObjectInfo info, b_.store.Copy(source, key));
     return XmlOk("<CopyObjectResult><LastModified>" + Iso8601(info.modified) +
-                 "</LastModified><ETag>" + Xml(ETagOfHash(info.sha256)) +
+                 "</LastModified><ETag>" + XmlEscape(ETagOfHash(info.sha256)) +
                  "</ETag></CopyObjectResult>");
   }
 
@@ -288,7 +265,7 @@ class S3Routes {
     return XmlOk(
         "<InitiateMultipartUploadResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
         "<Bucket>" +
-        Xml(o_.bucket) + "</Bucket><Key>" + Xml(key) + "</Key><UploadId>" + id +
+        XmlEscape(o_.bucket) + "</Bucket><Key>" + XmlEscape(key) + "</Key><UploadId>" + id +
         "</UploadId></InitiateMultipartUploadResult>");
   }
 
@@ -325,8 +302,8 @@ class S3Routes {
     return XmlOk(
         "<CompleteMultipartUploadResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
         "<Location>/" +
-        Xml(o_.bucket) + "/" + Xml(key) + "</Location><Bucket>" + Xml(o_.bucket) +
-        "</Bucket><Key>" + Xml(key) + "</Key><ETag>" + Xml(ETagOfHash(info.sha256)) +
+        XmlEscape(o_.bucket) + "/" + XmlEscape(key) + "</Location><Bucket>" + XmlEscape(o_.bucket) +
+        "</Bucket><Key>" + XmlEscape(key) + "</Key><ETag>" + XmlEscape(ETagOfHash(info.sha256)) +
         "</ETag></CompleteMultipartUploadResult>");
   }
 
@@ -343,7 +320,7 @@ class S3Routes {
     RETURN_IF_ERROR(Need(req, Role::kOperator, "ListObjectsV2"));
     if (Has(req, "location")) {
       return XmlOk("<LocationConstraint xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">" +
-                   Xml(o_.region) + "</LocationConstraint>");
+                   XmlEscape(o_.region) + "</LocationConstraint>");
     }
     if (req.method == "HEAD") {  // HeadBucket
       HttpResponse r;
@@ -357,7 +334,7 @@ class S3Routes {
     // encoding-type=url (the aws CLI and botocore ask for it): names in the answer are
     // URI-encoded, and the client decodes them.
     bool url = req.QueryParam("encoding-type").value_or("") == "url";
-    auto name = [url](const std::string& v) { return Xml(url ? UriEncode(v, false) : v); };
+    auto name = [url](const std::string& v) { return XmlEscape(url ? UriEncode(v, false) : v); };
     std::string prefix = req.QueryParam("prefix").value_or("");
     std::string delimiter = req.QueryParam("delimiter").value_or("");
     ASSIGN_OR_RETURN(int64_t max_keys, server::IntQueryParam(req, "max-keys", 1000, 0, 1000));
@@ -411,10 +388,10 @@ class S3Routes {
           last = common;
           last_is_prefix = true;
         } else {
-          contents += "<Contents><Key>" + name(info.key) + "</Key><LastModified>" +
-                      Iso8601(info.modified) + "</LastModified><ETag>" +
-                      Xml(ETagOfHash(info.sha256)) + "</ETag><Size>" + std::to_string(info.size) +
-                      "</Size><StorageClass>STANDARD</StorageClass></Contents>";
+          contents +=
+              "<Contents><Key>" + name(info.key) + "</Key><LastModified>" + Iso8601(info.modified) +
+              "</LastModified><ETag>" + XmlEscape(ETagOfHash(info.sha256)) + "</ETag><Size>" +
+              std::to_string(info.size) + "</Size><StorageClass>STANDARD</StorageClass></Contents>";
           last = info.key;
           last_is_prefix = false;
         }
@@ -427,14 +404,14 @@ class S3Routes {
     std::string next = last_is_prefix ? PastPrefix(last) : last;
     std::string body =
         "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>" +
-        Xml(o_.bucket) + "</Name><Prefix>" + name(prefix) + "</Prefix><MaxKeys>" +
+        XmlEscape(o_.bucket) + "</Name><Prefix>" + name(prefix) + "</Prefix><MaxKeys>" +
         std::to_string(max_keys) + "</MaxKeys>";
     if (!delimiter.empty()) body += "<Delimiter>" + name(delimiter) + "</Delimiter>";
     if (url) body += "<EncodingType>url</EncodingType>";
     body += std::string("<IsTruncated>") + (truncated ? "true" : "false") + "</IsTruncated>";
     if (v2) {
       body += "<KeyCount>" + std::to_string(count) + "</KeyCount>";
-      if (!token.empty()) body += "<ContinuationToken>" + Xml(token) + "</ContinuationToken>";
+      if (!token.empty()) body += "<ContinuationToken>" + XmlEscape(token) + "</ContinuationToken>";
       if (truncated) body += "<NextContinuationToken>" + Hex(next) + "</NextContinuationToken>";
     } else {
       body += "<Marker>" + name(req.QueryParam("marker").value_or("")) + "</Marker>";
