@@ -7,30 +7,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/encoding.h"
 #include "core/file.h"
 
 namespace loupe::auth {
 namespace {
-
-Result<std::string> FromHex(std::string_view hex, std::string_view what) {
-  std::string out(hex.size() / 2, '\0');
-  size_t len = 0;
-  if (sodium_hex2bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), hex.data(),
-                     hex.size(), nullptr, &len, nullptr) != 0 ||
-      len * 2 != hex.size()) {
-    return InvalidArgumentError(std::string(what) + " is not hex");
-  }
-  out.resize(len);
-  return out;
-}
-
-std::string ToHex(std::string_view bytes) {
-  std::string out(bytes.size() * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                 bytes.size());
-  out.pop_back();
-  return out;
-}
 
 std::string RandomBytes(size_t n) {
   std::string out(n, '\0');
@@ -46,13 +27,13 @@ Result<std::string> LoadSecretsKey(const std::filesystem::path& file,
     if (hex->size() != kSecretsKeyBytes * 2) {
       return InvalidArgumentError("LOUPE_SECRETS_KEY must be 64 hex digits (32 bytes)");
     }
-    return FromHex(*hex, "LOUPE_SECRETS_KEY");
+    return HexDecode(*hex, "LOUPE_SECRETS_KEY");
   }
   // Create the file once, exclusively, readable by its owner only; a concurrent start that
   // loses the race reads the winner's key.
   int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd >= 0) {
-    std::string text = ToHex(RandomBytes(kSecretsKeyBytes)) + "\n";
+    std::string text = HexEncode(RandomBytes(kSecretsKeyBytes)) + "\n";
     bool ok =
         write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
     close(fd);
@@ -72,7 +53,7 @@ Result<std::string> LoadSecretsKey(const std::filesystem::path& file,
   if (text.size() != kSecretsKeyBytes * 2) {
     return DataLossError(file.string() + " does not hold a 32-byte hex key");
   }
-  return FromHex(text, file.string());
+  return HexDecode(text, file.string());
 }
 
 std::string Seal(std::string_view key, std::string_view label, std::string_view secret) {
@@ -86,11 +67,11 @@ std::string Seal(std::string_view key, std::string_view label, std::string_view 
       reinterpret_cast<const unsigned char*>(nonce.data()),
       reinterpret_cast<const unsigned char*>(key.data()));
   cipher.resize(len);
-  return ToHex(nonce + cipher);
+  return HexEncode(nonce + cipher);
 }
 
 Result<std::string> Unseal(std::string_view key, std::string_view label, std::string_view sealed) {
-  ASSIGN_OR_RETURN(std::string bytes, FromHex(sealed, "a sealed secret"));
+  ASSIGN_OR_RETURN(std::string bytes, HexDecode(sealed, "a sealed secret"));
   constexpr size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
   if (bytes.size() < kNonce + crypto_aead_xchacha20poly1305_ietf_ABYTES) {
     return DataLossError("a sealed secret is too short");

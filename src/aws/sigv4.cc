@@ -6,6 +6,7 @@
 #include <cctype>
 #include <ctime>
 
+#include "core/encoding.h"
 #include "core/sha256.h"
 
 namespace loupe::aws {
@@ -41,14 +42,6 @@ std::string Hmac(std::string_view key, std::string_view message) {
                                 message.size());
   std::string out(crypto_auth_hmacsha256_BYTES, '\0');
   crypto_auth_hmacsha256_final(&state, reinterpret_cast<unsigned char*>(out.data()));
-  return out;
-}
-
-std::string Hex(std::string_view bytes) {
-  std::string out(bytes.size() * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                 bytes.size());
-  out.pop_back();
   return out;
 }
 
@@ -155,7 +148,7 @@ std::string Signature(std::string_view secret, std::string_view date, std::strin
   key = Hmac(key, region);
   key = Hmac(key, service);
   key = Hmac(key, "aws4_request");
-  return Hex(Hmac(key, string_to_sign));
+  return HexEncode(Hmac(key, string_to_sign));
 }
 
 std::string Sign(SignableRequest& request, const Credentials& credentials, std::string_view region,

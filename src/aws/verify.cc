@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "aws/sigv4.h"
+#include "core/encoding.h"
 #include "core/sha256.h"
 
 namespace loupe::aws {
@@ -205,40 +206,16 @@ std::string AwsMessageOf(const Status& status) {
   return code.empty() ? status.message() : status.message().substr(code.size() + 2);
 }
 
-Result<std::string> UriDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (i + 2 >= s.size()) return InvalidArgumentError("a percent escape is cut short");
-    auto hex = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-      return -1;
-    };
-    int hi = hex(s[i + 1]);
-    int lo = hex(s[i + 2]);
-    if (hi < 0 || lo < 0) return InvalidArgumentError("a percent escape is not two hex digits");
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
-}
-
 Result<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view query) {
   std::vector<std::pair<std::string, std::string>> out;
   if (query.empty()) return out;
   for (std::string_view part : Split(query, '&')) {
     if (part.empty()) continue;
     size_t eq = part.find('=');
-    ASSIGN_OR_RETURN(std::string name, UriDecode(part.substr(0, eq)));
+    ASSIGN_OR_RETURN(std::string name, PercentDecode(part.substr(0, eq)));
     std::string value;
     if (eq != std::string_view::npos) {
-      ASSIGN_OR_RETURN(value, UriDecode(part.substr(eq + 1)));
+      ASSIGN_OR_RETURN(value, PercentDecode(part.substr(eq + 1)));
     }
     out.emplace_back(std::move(name), std::move(value));
   }

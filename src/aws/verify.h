@@ -55,9 +55,8 @@ std::string AwsCodeOf(const Status& status);
 // The message without its code.
 std::string AwsMessageOf(const Status& status);
 
-// Percent-decoding of one URI component ('+' stays '+'); InvalidArgument on a bad escape.
-Result<std::string> UriDecode(std::string_view s);
-// The decoded name/value pairs of a query string ("a=1&b" -> {a,1},{b,""}).
+// The decoded name/value pairs of a query string ("a=1&b" -> {a,1},{b,""}; core's
+// PercentDecode, '+' stays '+').
 Result<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view query);
 
 }  // namespace loupe::aws

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "aws/sigv4.h"
+#include "core/encoding.h"
 #include "core/sha256.h"
 
 namespace loupe::aws {
@@ -137,8 +138,8 @@ TEST(VerifyTest, QueryDecoding) {
   ASSERT_EQ(q->size(), 3u);
   EXPECT_EQ((*q)[0], (std::pair<std::string, std::string>{"uploads", ""}));
   EXPECT_EQ((*q)[1].second, "/ b");
-  EXPECT_FALSE(UriDecode("%2").ok());
-  EXPECT_FALSE(UriDecode("%zz").ok());
+  EXPECT_FALSE(PercentDecode("%2").ok());
+  EXPECT_FALSE(PercentDecode("%zz").ok());
 }
 
 }  // namespace

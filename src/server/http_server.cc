@@ -11,6 +11,8 @@
 #include <string_view>
 #include <thread>
 
+#include "core/encoding.h"
+
 namespace loupe::server {
 
 struct HttpServer::Metrics {
@@ -74,22 +76,6 @@ std::optional<std::multimap<std::string, std::string>> StrictQuery(std::string_v
   std::multimap<std::string, std::string> out;
   size_t q = target.find('?');
   if (q == std::string_view::npos) return out;
-  auto decode = [](std::string_view in) -> std::optional<std::string> {
-    std::string d;
-    for (size_t i = 0; i < in.size(); ++i) {
-      if (in[i] != '%') {
-        d += in[i];
-        continue;
-      }
-      if (i + 2 >= in.size() || !std::isxdigit(static_cast<unsigned char>(in[i + 1])) ||
-          !std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
-        return std::nullopt;
-      }
-      d += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    }
-    return d;
-  };
   std::string_view rest = target.substr(q + 1);
   while (!rest.empty()) {
     size_t amp = rest.find('&');
@@ -97,9 +83,10 @@ std::optional<std::multimap<std::string, std::string>> StrictQuery(std::string_v
     rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
     if (pair.empty()) continue;
     size_t eq = pair.find('=');
-    auto name = decode(pair.substr(0, eq));
-    auto value = decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
-    if (!name || !value) return std::nullopt;
+    auto name = PercentDecode(pair.substr(0, eq));
+    auto value =
+        PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    if (!name.ok() || !value.ok()) return std::nullopt;
     out.emplace(std::move(*name), std::move(*value));
   }
   return out;

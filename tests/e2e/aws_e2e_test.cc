@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/file.h"
 #include "core/temp_dir.h"
 #include "support/server_process.h"
 
@@ -21,22 +22,14 @@ namespace {
 
 using nlohmann::json;
 using testing::CommandResult;
+using testing::LogogenDir;
 using testing::RunCli;
 using testing::ServerProcess;
+using testing::SourceDir;
 using testing::WaitFor;
 namespace fs = std::filesystem;
 
-fs::path Source() { return fs::path(std::getenv("LOUPE_SOURCE_DIR")); }
-fs::path Logogen() { return Source() / ".." / "shared" / "logogen"; }
-
 int Shell(const std::string& cmd) { return std::system(cmd.c_str()); }
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class AwsE2E : public ::testing::Test {
  protected:
@@ -46,12 +39,12 @@ class AwsE2E : public ::testing::Test {
     }
     ASSERT_EQ(Shell("/usr/bin/python3 -c 'import boto3' 2>/dev/null"), 0)
         << "python3-boto3 missing: run scripts/setup.sh";
-    ASSERT_TRUE(fs::exists(Logogen() / "logogen.py")) << "needs ../shared/logogen";
-    ASSERT_EQ(Shell("bash " + (Logogen() / "setup.sh").string() + " >" +
+    ASSERT_TRUE(fs::exists(LogogenDir() / "logogen.py")) << "needs ../shared/logogen";
+    ASSERT_EQ(Shell("bash " + (LogogenDir() / "setup.sh").string() + " >" +
                     (dir_.path() / "logogen-setup.log").string() + " 2>&1"),
               0);
     // Three logos, six training images each, two held-out test images each.
-    ASSERT_EQ(Shell("/usr/bin/python3 " + (Logogen() / "logogen.py").string() +
+    ASSERT_EQ(Shell("/usr/bin/python3 " + (LogogenDir() / "logogen.py").string() +
                     " generate --seed 15 --k 3 --train 6 --test 2 --none 0 --novel 0 --out " +
                     (dir_.path() / "gen").string() + " >/dev/null"),
               0);
@@ -108,7 +101,7 @@ class AwsE2E : public ::testing::Test {
                       extra_env;
     int rc = Shell("cd " + dir_.path().string() + " && " + env + " " + command + " >" +
                    log.string() + " 2>&1");
-    std::string out = Slurp(log);
+    std::string out = ReadFile(log).value_or("");
     std::printf("%s\n", out.c_str());
     return {WEXITSTATUS(rc), out};
   }
@@ -136,7 +129,7 @@ TEST_F(AwsE2E, TheReplacedSolutionsScriptsRunUnchangedButForTheEndpoint) {
 
   const auto& [upload, upload_label] = test_images_[0];
   auto [cli_rc, cli_out] =
-      Run("bash " + (Source() / "tests/e2e/aws/migration_cli.sh").string(),
+      Run("bash " + (SourceDir() / "tests/e2e/aws/migration_cli.sh").string(),
           "TRAIN_DIR=" + (dir_.path() / "gen" / "train").string() +
               " UPLOAD_IMAGE=" + upload.string() + " UPLOAD_LABEL=" + upload_label);
   ASSERT_EQ(cli_rc, 0) << "the aws CLI script failed (its output is above)";
@@ -146,7 +139,7 @@ TEST_F(AwsE2E, TheReplacedSolutionsScriptsRunUnchangedButForTheEndpoint) {
 
   const auto& [test_image, test_label] = test_images_[1];
   auto [py_rc, py_out] =
-      Run("/usr/bin/python3 " + (Source() / "tests/e2e/aws/migration_boto3.py").string(),
+      Run("/usr/bin/python3 " + (SourceDir() / "tests/e2e/aws/migration_boto3.py").string(),
           "VERSION_ARN=" + version_arn + " TEST_IMAGE=" + test_image.string() +
               " TEST_LABEL=" + test_label + " TRAIN_IMAGES=" + std::to_string(train_images_));
   ASSERT_EQ(py_rc, 0) << "the boto3 script failed (its output is above)";

@@ -11,6 +11,7 @@
 #include <set>
 #include <tuple>
 
+#include "core/file.h"
 #include "core/temp_dir.h"
 #include "support/server_process.h"
 
@@ -19,23 +20,21 @@ namespace {
 
 using nlohmann::json;
 using testing::CommandResult;
+using testing::LogogenDir;
 using testing::RunCli;
 using testing::ServerProcess;
 namespace fs = std::filesystem;
-
-fs::path Logogen() {
-  return fs::path(std::getenv("LOUPE_SOURCE_DIR")) / ".." / "shared" / "logogen";
-}
 
 using Row = std::tuple<std::string, std::string, std::string>;  // <label>/<path>, sha256, split
 
 class DatasetE2E : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(fs::exists(Logogen() / "logogen.py")) << "needs ../shared/logogen";
+    ASSERT_TRUE(fs::exists(LogogenDir() / "logogen.py")) << "needs ../shared/logogen";
     ASSERT_EQ(
-        std::system(("bash " + (Logogen() / "setup.sh").string() + " >/dev/null 2>&1").c_str()), 0);
-    ASSERT_EQ(std::system(("/usr/bin/python3 " + (Logogen() / "logogen.py").string() +
+        std::system(("bash " + (LogogenDir() / "setup.sh").string() + " >/dev/null 2>&1").c_str()),
+        0);
+    ASSERT_EQ(std::system(("/usr/bin/python3 " + (LogogenDir() / "logogen.py").string() +
                            " generate --seed 9 --k 3 --train 5 --test 1 --none 0 --novel 0 --out " +
                            (dir_.path() / "gen").string() + " >/dev/null")
                               .c_str()),
@@ -47,18 +46,11 @@ class DatasetE2E : public ::testing::Test {
     fs::rename(first, first.parent_path() / "2026" / first.filename());
     fs::create_directories(train / "_none");
     std::ofstream(train / "_none" / "no-logo.jpg", std::ios::binary)
-        << Slurp(first.parent_path() / "2026" / first.filename()) << "not a logo";
+        << ReadFile(first.parent_path() / "2026" / first.filename()).value_or("") << "not a logo";
     source_ = std::make_unique<ServerProcess>((dir_.path() / "a").string());
     target_ = std::make_unique<ServerProcess>((dir_.path() / "b").string());
     ASSERT_TRUE(source_->Start().ok());
     ASSERT_TRUE(target_->Start().ok());
-  }
-
-  static std::string Slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
   }
 
   // Keys under `prefix` in `s`'s store.

@@ -21,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/file.h"
 #include "core/temp_dir.h"
 #include "notify/signature.h"
 #include "notify/testing.h"
@@ -30,6 +31,7 @@ namespace loupe {
 namespace {
 
 using nlohmann::json;
+using testing::LogogenDir;
 using testing::RunCli;
 using testing::ServerProcess;
 using testing::WaitFor;
@@ -48,28 +50,17 @@ constexpr double kReviewBelow = 70.0;  // Minimum-Label-Detection-Confidence (de
 constexpr double kV2Floor = 0.70;
 constexpr double kMaxRegression = 0.10;
 
-fs::path Logogen() {
-  return fs::path(std::getenv("LOUPE_SOURCE_DIR")) / ".." / "shared" / "logogen";
-}
-
 int Shell(const std::string& cmd) { return std::system(cmd.c_str()); }
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class LoopE2E : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(fs::exists(Logogen() / "logogen.py")) << "needs ../shared/logogen";
-    ASSERT_EQ(Shell("bash " + (Logogen() / "setup.sh").string() + " >" +
+    ASSERT_TRUE(fs::exists(LogogenDir() / "logogen.py")) << "needs ../shared/logogen";
+    ASSERT_EQ(Shell("bash " + (LogogenDir() / "setup.sh").string() + " >" +
                     (dir_.path() / "logogen-setup.log").string() + " 2>&1"),
               0)
         << "logogen set-up failed; see its log";
-    std::string gen = "/usr/bin/python3 " + (Logogen() / "logogen.py").string();
+    std::string gen = "/usr/bin/python3 " + (LogogenDir() / "logogen.py").string();
     // Seed 21, 4 labels: 3 training images per label (v1 learns from few), 15 held-out test
     // images per label.
     ASSERT_EQ(
@@ -106,7 +97,7 @@ class LoopE2E : public ::testing::Test {
     ASSERT_TRUE(r.ok() && r->status == 200) << name << ": " << (r.ok() ? r->body : "");
   }
   void Upload(server::HttpClient& c, const std::string& file) {
-    std::string bytes = ReadFile(dir_.path() / "stream" / file);
+    std::string bytes = ReadFile(dir_.path() / "stream" / file).value_or("");
     auto r = c.Send("PUT", "/v1/objects/images_for_detection/" + file, bytes, "image/jpeg");
     ASSERT_TRUE(r.ok() && r->status == 200) << file << ": " << (r.ok() ? r->body : "");
   }

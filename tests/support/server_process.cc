@@ -64,6 +64,13 @@ const std::string& AdminPassword() {
   return kPassword;
 }
 
+std::filesystem::path SourceDir() {
+  const char* dir = std::getenv("LOUPE_SOURCE_DIR");
+  return dir != nullptr ? dir : ".";
+}
+
+std::filesystem::path LogogenDir() { return SourceDir() / ".." / "shared" / "logogen"; }
+
 std::string LoupeBinary() {
   const char* bin = std::getenv("LOUPE_BIN");
   return bin != nullptr ? bin : "loupe";

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -22,6 +23,10 @@ namespace loupe::testing {
 
 // Path of the loupe binary ($LOUPE_BIN, set by CTest).
 std::string LoupeBinary();
+// The source tree ($LOUPE_SOURCE_DIR, set by CTest) and the logo generator beside it
+// (../shared/logogen, see DEVELOPERS.md).
+std::filesystem::path SourceDir();
+std::filesystem::path LogogenDir();
 // This test process's admin API token and admin password (random, fixed per process), given
 // to every server it starts as $LOUPE_BOOTSTRAP_TOKEN and $LOUPE_ADMIN_PASSWORD.
 const std::string& AdminToken();

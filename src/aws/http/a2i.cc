@@ -134,16 +134,6 @@ Result<review::LoopInput> ParseStart(const json& body, const AwsBackends& b, con
   return in;
 }
 
-Result<size_t> Offset(const std::optional<std::string>& token) {
-  if (!token || token->empty()) return size_t{0};
-  size_t v = 0;
-  auto [ptr, ec] = std::from_chars(token->data(), token->data() + token->size(), v);
-  if (ec != std::errc() || ptr != token->data() + token->size()) {
-    return InvalidArgumentError("ValidationException: NextToken is not one this server gave");
-  }
-  return v;
-}
-
 // A timestamp query parameter as the SDKs send them: ISO 8601 (botocore) or epoch seconds.
 Result<std::optional<TimePoint>> TimeParam(const HttpRequest& req, const char* name) {
   const std::string text = req.QueryParam(name).value_or("");
@@ -202,7 +192,6 @@ void AddA2iRoutes(server::Router& router, const AwsBackends& b, const AwsOptions
            }
            ASSIGN_OR_RETURN(std::string team, TeamOf(*flow));
            ASSIGN_OR_RETURN(int64_t max, server::IntQueryParam(req, "MaxResults", 100, 1, 100));
-           ASSIGN_OR_RETURN(size_t offset, Offset(req.QueryParam("NextToken")));
            std::string order = req.QueryParam("SortOrder").value_or("Descending");
            if (order != "Ascending" && order != "Descending") {
              return InvalidArgumentError(
@@ -219,16 +208,9 @@ void AddA2iRoutes(server::Router& router, const AwsBackends& b, const AwsOptions
              matching.push_back(&l);
            }
            if (order == "Ascending") std::reverse(matching.begin(), matching.end());
-           json list = json::array();
-           for (size_t i = offset; i < matching.size() && list.size() < static_cast<size_t>(max);
-                ++i) {
-             list.push_back(Summary(*matching[i], o));
-           }
-           json out = {{"HumanLoopSummaries", list}};
-           if (offset + list.size() < matching.size()) {
-             out["NextToken"] = std::to_string(offset + list.size());
-           }
-           return out;
+           return Page(matching.size(), req.QueryParam("NextToken").value_or(""), max,
+                       "HumanLoopSummaries", "ValidationException",
+                       [&](size_t i) { return Summary(*matching[i], o); });
          });
        },
        refusal});

@@ -1,5 +1,7 @@
 #include "aws/http/aws_routes.h"
 
+#include <charconv>
+
 #include "aws/http/handlers.h"
 
 namespace loupe::aws {
@@ -36,6 +38,25 @@ Result<int64_t> OptInt(const json& body, const char* name, int64_t fallback, int
                                 std::to_string(min) + ", " + std::to_string(max) + "]");
   }
   return body[name].get<int64_t>();
+}
+
+Result<json> Page(size_t count, std::string_view token, int64_t max, std::string_view key,
+                  std::string_view bad_token, const std::function<json(size_t)>& entry) {
+  size_t offset = 0;
+  if (!token.empty()) {
+    auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), offset);
+    if (ec != std::errc() || ptr != token.data() + token.size()) {
+      return InvalidArgumentError(std::string(bad_token) +
+                                  ": NextToken is not one this server gave");
+    }
+  }
+  json list = json::array();
+  for (size_t i = offset; i < count && list.size() < static_cast<size_t>(max); ++i) {
+    list.push_back(entry(i));
+  }
+  json out = {{std::string(key), list}};
+  if (offset + list.size() < count) out["NextToken"] = std::to_string(offset + list.size());
+  return out;
 }
 
 void AddAwsRoutes(server::Router& router, const AwsBackends& backends, const AwsOptions& options) {

@@ -2,6 +2,7 @@
 // The AWS services' handlers, one file each (ssm.cc, rekognition.cc, a2i.cc, s3.cc), wired by
 // aws_routes.cc. Internal to loupe_aws_http.
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
@@ -29,5 +30,12 @@ Result<std::string> OptString(const nlohmann::json& body, const char* name);
 Result<std::string> NeedString(const nlohmann::json& body, const char* name);
 Result<int64_t> OptInt(const nlohmann::json& body, const char* name, int64_t fallback, int64_t min,
                        int64_t max);
+
+// One page of a listing of `count` entries, made by `entry(i)`, under `key`: starting at the
+// NextToken a previous page gave (an offset; `bad_token` is the AWS code for one this server
+// did not give), at most `max` entries, with the NextToken of the rest when there is one.
+Result<nlohmann::json> Page(size_t count, std::string_view token, int64_t max, std::string_view key,
+                            std::string_view bad_token,
+                            const std::function<nlohmann::json(size_t)>& entry);
 
 }  // namespace loupe::aws

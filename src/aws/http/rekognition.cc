@@ -3,7 +3,6 @@
 // images_labeled_by_folder/ for CreateProjectVersion.
 
 #include <algorithm>
-#include <charconv>
 
 #include "aws/http/handlers.h"
 #include "detect/detect_service.h"
@@ -120,15 +119,6 @@ Result<json> DescribeVersions(const json& body, const AwsBackends& b, const AwsO
   }
   ASSIGN_OR_RETURN(int64_t max, OptInt(body, "MaxResults", 100, 1, 100));
   ASSIGN_OR_RETURN(std::string token, OptString(body, "NextToken"));
-  size_t offset = 0;
-  if (!token.empty()) {
-    auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), offset);
-    if (ec != std::errc() || ptr != token.data() + token.size()) {
-      return InvalidArgumentError(
-          "InvalidPaginationTokenException: NextToken is not one this "
-          "server gave");
-    }
-  }
   ASSIGN_OR_RETURN(std::vector<VersionInfo> versions, b.models.registry().List());
   std::reverse(versions.begin(), versions.end());  // newest first, as Rekognition lists them
   std::vector<const VersionInfo*> matching;
@@ -137,15 +127,9 @@ Result<json> DescribeVersions(const json& body, const AwsBackends& b, const AwsO
       matching.push_back(&v);
     }
   }
-  json list = json::array();
-  for (size_t i = offset; i < matching.size() && list.size() < static_cast<size_t>(max); ++i) {
-    list.push_back(DescriptionJson(*matching[i], b, o));
-  }
-  json out = {{"ProjectVersionDescriptions", list}};
-  if (offset + list.size() < matching.size()) {
-    out["NextToken"] = std::to_string(offset + list.size());
-  }
-  return out;
+  return Page(matching.size(), token, max, "ProjectVersionDescriptions",
+              "InvalidPaginationTokenException",
+              [&](size_t i) { return DescriptionJson(*matching[i], b, o); });
 }
 
 Result<json> CreateVersion(const server::HttpRequest& req, const json& body, const AwsBackends& b,

@@ -13,6 +13,7 @@
 #include "aws/multipart.h"
 #include "aws/sigv4.h"
 #include "aws/verify.h"
+#include "core/encoding.h"
 #include "core/random.h"
 #include "store/object_store.h"
 
@@ -44,33 +45,6 @@ std::string HttpDate(TimePoint t) {
   char buf[40];
   std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
   return buf;
-}
-
-std::string Hex(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (char c : s) {
-    out += kHex[static_cast<unsigned char>(c) >> 4];
-    out += kHex[static_cast<unsigned char>(c) & 0xf];
-  }
-  return out;
-}
-
-Result<std::string> Unhex(std::string_view s) {
-  if (s.size() % 2 != 0) return InvalidArgumentError("InvalidArgument: bad continuation token");
-  std::string out;
-  for (size_t i = 0; i < s.size(); i += 2) {
-    auto v = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      return -1;
-    };
-    int hi = v(s[i]);
-    int lo = v(s[i + 1]);
-    if (hi < 0 || lo < 0) return InvalidArgumentError("InvalidArgument: bad continuation token");
-    out += static_cast<char>(hi * 16 + lo);
-  }
-  return out;
 }
 
 HttpResponse XmlOk(std::string body, int status = 200) {
@@ -243,7 +217,7 @@ class S3Routes {
   Result<HttpResponse> CopyObject(const HttpRequest& req, const std::string& key) const {
     RETURN_IF_ERROR(MayWrite(req, key));
     RETURN_IF_ERROR(Need(req, Role::kOperator, "CopyObject"));
-    ASSIGN_OR_RETURN(std::string source, UriDecode(req.Header("x-amz-copy-source")));
+    ASSIGN_OR_RETURN(std::string source, PercentDecode(req.Header("x-amz-copy-source")));
     if (!source.empty() && source.front() == '/') source.erase(0, 1);
     std::string prefix = o_.bucket + "/";
     if (source.rfind(prefix, 0) != 0) {
@@ -343,7 +317,9 @@ class S3Routes {
     std::string after;
     std::string token = req.QueryParam("continuation-token").value_or("");
     if (!token.empty()) {
-      ASSIGN_OR_RETURN(after, Unhex(token));
+      auto decoded = HexDecode(token, "continuation token");
+      if (!decoded.ok()) return InvalidArgumentError("InvalidArgument: bad continuation token");
+      after = std::move(*decoded);
     } else {
       after = req.QueryParam(v2 ? "start-after" : "marker").value_or("");
     }
@@ -412,7 +388,9 @@ class S3Routes {
     if (v2) {
       body += "<KeyCount>" + std::to_string(count) + "</KeyCount>";
       if (!token.empty()) body += "<ContinuationToken>" + XmlEscape(token) + "</ContinuationToken>";
-      if (truncated) body += "<NextContinuationToken>" + Hex(next) + "</NextContinuationToken>";
+      if (truncated) {
+        body += "<NextContinuationToken>" + HexEncode(next) + "</NextContinuationToken>";
+      }
     } else {
       body += "<Marker>" + name(req.QueryParam("marker").value_or("")) + "</Marker>";
       if (truncated) body += "<NextMarker>" + name(last) + "</NextMarker>";

@@ -96,18 +96,6 @@ Result<ParamValue> Lookup(const params::ParameterStore& store, const std::string
   return p;
 }
 
-// NextToken of the offset-paged listings.
-Result<size_t> Offset(const json& body) {
-  ASSIGN_OR_RETURN(std::string token, OptString(body, "NextToken"));
-  if (token.empty()) return size_t{0};
-  size_t v = 0;
-  auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), v);
-  if (ec != std::errc() || ptr != token.data() + token.size()) {
-    return InvalidArgumentError("InvalidNextToken: NextToken is not one this server gave");
-  }
-  return v;
-}
-
 // Whether `name` passes DescribeParameters' filters (Name with Equals or BeginsWith).
 Result<bool> Passes(const json& body, const std::string& name) {
   for (const char* field : {"ParameterFilters", "Filters"}) {
@@ -203,29 +191,23 @@ Result<json> Handle(std::string_view action, const server::HttpRequest& req,
     ASSIGN_OR_RETURN(ParamValue current, Lookup(store, name));
     ASSIGN_OR_RETURN(auto history, store.History(current.name));
     ASSIGN_OR_RETURN(int64_t max, OptInt(body, "MaxResults", 50, 1, 50));
-    ASSIGN_OR_RETURN(size_t offset, Offset(body));
-    json list = json::array();
+    ASSIGN_OR_RETURN(std::string token, OptString(body, "NextToken"));
     // SSM lists the oldest version first.
-    for (size_t i = offset; i < history.size() && list.size() < static_cast<size_t>(max); ++i) {
+    return Page(history.size(), token, max, "Parameters", "InvalidNextToken", [&](size_t i) {
       const auto& h = history[history.size() - 1 - i];
-      list.push_back({{"Name", current.name},
-                      {"Type", "String"},
-                      {"Value", ValueText(h.new_value)},
-                      {"Version", h.version},
-                      {"LastModifiedDate", EpochSeconds(h.updated_at)},
-                      {"LastModifiedUser", h.updated_by},
-                      {"DataType", "text"},
-                      {"Tier", "Standard"}});
-    }
-    json out = {{"Parameters", list}};
-    if (offset + list.size() < history.size()) {
-      out["NextToken"] = std::to_string(offset + list.size());
-    }
-    return out;
+      return json{{"Name", current.name},
+                  {"Type", "String"},
+                  {"Value", ValueText(h.new_value)},
+                  {"Version", h.version},
+                  {"LastModifiedDate", EpochSeconds(h.updated_at)},
+                  {"LastModifiedUser", h.updated_by},
+                  {"DataType", "text"},
+                  {"Tier", "Standard"}};
+    });
   }
   if (action == "DescribeParameters") {
     ASSIGN_OR_RETURN(int64_t max, OptInt(body, "MaxResults", 50, 1, 50));
-    ASSIGN_OR_RETURN(size_t offset, Offset(body));
+    ASSIGN_OR_RETURN(std::string token, OptString(body, "NextToken"));
     std::vector<json> matching;
     for (const ParamValue& p : store.List()) {
       ASSIGN_OR_RETURN(bool pass, Passes(body, p.name));
@@ -241,15 +223,8 @@ Result<json> Handle(std::string_view action, const server::HttpRequest& req,
                           {"DataType", "text"},
                           {"Tier", "Standard"}});
     }
-    json list = json::array();
-    for (size_t i = offset; i < matching.size() && list.size() < static_cast<size_t>(max); ++i) {
-      list.push_back(matching[i]);
-    }
-    json out = {{"Parameters", list}};
-    if (offset + list.size() < matching.size()) {
-      out["NextToken"] = std::to_string(offset + list.size());
-    }
-    return out;
+    return Page(matching.size(), token, max, "Parameters", "InvalidNextToken",
+                [&](size_t i) { return matching[i]; });
   }
   return InvalidArgumentError("InvalidAction: loupe's SSM does not implement " +
                               std::string(action) + " (see docs/aws-compatibility.md)");
